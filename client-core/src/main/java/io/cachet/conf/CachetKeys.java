@@ -1,0 +1,146 @@
+package io.cachet.conf;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static io.cachet.conf.ValueType.BOOLEAN;
+import static io.cachet.conf.ValueType.DATA_SIZE_TYPE;
+import static io.cachet.conf.ValueType.DURATION_TYPE;
+import static io.cachet.conf.ValueType.PORT;
+import static io.cachet.conf.ValueType.POSITIVE_INT;
+import static io.cachet.conf.ValueType.STRING;
+import static io.cachet.conf.ValueType.STRING_LIST;
+import static io.cachet.conf.ValueType.ofEnum;
+
+/** The catalogue of every {@code cachet.*} key. A key that is not declared here is unknown. */
+public final class CachetKeys {
+    private static final String TLS = "cachet.network.tls.";
+
+    // TLS: whether, and with what identity
+    public static final ConfigKey<Boolean> TLS_ENABLED = ConfigKey.of(TLS + "enabled", BOOLEAN, false,
+            "TLS between clients and servers: clients use it, servers require it");
+    public static final ConfigKey<String> TLS_KEYSTORE_PATH = ConfigKey.optional(TLS + "keystore.path", STRING,
+            "key store (JKS or PKCS#12) holding this node's private key and certificate chain");
+    public static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = ConfigKey.secret(TLS + "keystore.password",
+            "password of the key store");
+    public static final ConfigKey<String> TLS_KEYSTORE_KEY_PASSWORD = ConfigKey.secret(TLS + "keystore.key.password",
+            "password of the private key in the key store; defaults to the key store password");
+    public static final ConfigKey<String> TLS_KEYSTORE_ALIAS = ConfigKey.optional(TLS + "keystore.alias", STRING,
+            "alias of the key to use when the key store holds several; defaults to the first key");
+    public static final ConfigKey<StoreType> TLS_KEYSTORE_TYPE = ConfigKey.optional(TLS + "keystore.type", ofEnum(StoreType.class),
+            "key store format; detected from the file content when not set");
+    public static final ConfigKey<String> TLS_CERTIFICATE_PATH = ConfigKey.optional(TLS + "certificate.path", STRING,
+            "PEM certificate chain (leaf first), the alternative to a key store");
+    public static final ConfigKey<String> TLS_KEY_PATH = ConfigKey.optional(TLS + "key.path", STRING,
+            "PEM private key (PKCS#8 or PKCS#1, plain or encrypted) matching certificate.path");
+    public static final ConfigKey<String> TLS_KEY_PASSWORD = ConfigKey.secret(TLS + "key.password",
+            "password of an encrypted PEM private key");
+
+    // TLS: whom to trust
+    public static final ConfigKey<String> TLS_TRUSTSTORE_PATH = ConfigKey.optional(TLS + "truststore.path", STRING,
+            "trust store (JKS, PKCS#12 or a PEM bundle); the JVM's default trust store when not set");
+    public static final ConfigKey<String> TLS_TRUSTSTORE_PASSWORD = ConfigKey.secret(TLS + "truststore.password",
+            "password of the trust store (not needed for PEM)");
+    public static final ConfigKey<String> TLS_TRUSTSTORE_ALIAS = ConfigKey.optional(TLS + "truststore.alias", STRING,
+            "trust only this entry of the trust store");
+    public static final ConfigKey<StoreType> TLS_TRUSTSTORE_TYPE = ConfigKey.optional(TLS + "truststore.type", ofEnum(StoreType.class),
+            "trust store format; detected from the file content when not set");
+    public static final ConfigKey<List<String>> TLS_CRL_PATH = ConfigKey.optional(TLS + "crl.path", STRING_LIST,
+            "certificate revocation list file(s), PEM or DER, comma-separated; a revoked peer is refused");
+
+    // TLS: policy
+    public static final ConfigKey<ClientAuth> TLS_CLIENT_AUTH = ConfigKey.of(TLS + "client.auth", ofEnum(ClientAuth.class), ClientAuth.NONE,
+            "whether servers ask clients for a certificate (mutual TLS)");
+    public static final ConfigKey<List<String>> TLS_SERVER_PROTOCOLS = ConfigKey.of(TLS + "server.protocols", STRING_LIST, List.of("TLSv1.3", "TLSv1.2"),
+            "TLS versions a server accepts");
+    public static final ConfigKey<List<String>> TLS_CLIENT_PROTOCOLS = ConfigKey.of(TLS + "client.protocols", STRING_LIST, List.of("TLSv1.3", "TLSv1.2"),
+            "TLS versions a client offers");
+    public static final ConfigKey<List<String>> TLS_CIPHERS = ConfigKey.optional(TLS + "ciphers", STRING_LIST,
+            "cipher suites allowed (AEAD suites only); the modern AEAD suites when not set");
+    public static final ConfigKey<Boolean> TLS_CLIENT_NO_ENDPOINT_IDENTIFICATION = ConfigKey.of(TLS + "client.no.endpoint.identification", BOOLEAN, false,
+            "skip hostname verification (the certificate chain is still verified)");
+    public static final ConfigKey<TlsProviderChoice> TLS_PROVIDER = ConfigKey.of(TLS + "provider", ofEnum(TlsProviderChoice.class), TlsProviderChoice.AUTO,
+            "TLS implementation: openssl (BoringSSL via netty-tcnative), jdk, or auto (openssl when available)");
+    public static final ConfigKey<Duration> TLS_RELOAD_INTERVAL = ConfigKey.of(TLS + "reload.interval", DURATION_TYPE, Duration.ofSeconds(30),
+            "how often key, certificate, trust and CRL files are checked for change; 0 turns reload off");
+    public static final ConfigKey<Duration> TLS_EXPIRY_WARNING = ConfigKey.of(TLS + "expiry.warning", DURATION_TYPE, Duration.ofDays(14),
+            "warn when this node's certificate expires within this time");
+    public static final ConfigKey<Duration> TLS_HANDSHAKE_TIMEOUT = ConfigKey.of(TLS + "handshake.timeout", DURATION_TYPE, Duration.ofSeconds(10),
+            "how long a TLS handshake (or the first bytes of a connection) may take");
+    public static final ConfigKey<InternodeEncryption> TLS_INTERNODE_ENCRYPTION = ConfigKey.optional(TLS + "internode.encryption", ofEnum(InternodeEncryption.class),
+            "server-to-server encryption: none, all, dc, rack or transitional; all when TLS is enabled, else none");
+
+    // Node placement
+    public static final ConfigKey<String> NODE_DC = ConfigKey.of("cachet.node.dc", STRING, "dc1", "this node's data centre, advertised through membership");
+    public static final ConfigKey<String> NODE_RACK = ConfigKey.of("cachet.node.rack", STRING, "rack1", "this node's rack, advertised through membership");
+
+    // Coordinator
+    public static final ConfigKey<String> COORDINATOR_ADDRESS = ConfigKey.of("cachet.coordinator.address", STRING, "localhost:19998",
+            "host:port of the coordinator that clients and workers contact");
+    public static final ConfigKey<String> COORDINATOR_BIND_HOST = ConfigKey.of("cachet.coordinator.bind.host", STRING, "0.0.0.0",
+            "address the coordinator listens on");
+    public static final ConfigKey<Integer> COORDINATOR_RPC_PORT = ConfigKey.of("cachet.coordinator.rpc.port", PORT, 19998,
+            "coordinator gRPC port");
+    public static final ConfigKey<Duration> COORDINATOR_WORKER_TIMEOUT = ConfigKey.of("cachet.coordinator.worker.timeout", DURATION_TYPE, Duration.ofSeconds(10),
+            "a worker silent for this long is removed from membership");
+
+    // Worker
+    public static final ConfigKey<String> WORKER_HOSTNAME = ConfigKey.of("cachet.worker.hostname", STRING, "localhost",
+            "host name the worker advertises to clients (must match its certificate's SANs)");
+    public static final ConfigKey<String> WORKER_BIND_HOST = ConfigKey.of("cachet.worker.bind.host", STRING, "0.0.0.0",
+            "address the worker listens on");
+    public static final ConfigKey<Integer> WORKER_RPC_PORT = ConfigKey.of("cachet.worker.rpc.port", PORT, 29999, "worker gRPC port");
+    public static final ConfigKey<Integer> WORKER_DATA_PORT = ConfigKey.of("cachet.worker.data.port", PORT, 29997, "worker data (page transfer) port");
+    public static final ConfigKey<String> WORKER_UFS_ROOT = ConfigKey.optional("cachet.worker.ufs.root", STRING,
+            "root of the under-file-system (a file:// URI) that workers read through to");
+    public static final ConfigKey<String> WORKER_CACHE_DIR = ConfigKey.optional("cachet.worker.cache.dir", STRING,
+            "local directory for cached pages and the worker's identity");
+    public static final ConfigKey<Long> WORKER_CACHE_SIZE = ConfigKey.of("cachet.worker.cache.size", DATA_SIZE_TYPE, 1L << 30,
+            "bytes of pages the worker keeps on local disk");
+    public static final ConfigKey<Long> WORKER_PAGE_SIZE = ConfigKey.of("cachet.worker.page.size", DATA_SIZE_TYPE, 1L << 20,
+            "size of a cached page");
+    public static final ConfigKey<Duration> WORKER_HEARTBEAT_INTERVAL = ConfigKey.of("cachet.worker.heartbeat.interval", DURATION_TYPE, Duration.ofSeconds(2),
+            "how often a worker reports to the coordinator");
+    public static final ConfigKey<FileTransferMode> WORKER_FILE_TRANSFER = ConfigKey.of("cachet.worker.network.netty.file.transfer",
+            ofEnum(FileTransferMode.class), FileTransferMode.AUTO,
+            "how cached pages are sent: auto, transfer (zero-copy, plaintext only) or mapped");
+
+    // Client
+    public static final ConfigKey<Duration> CLIENT_RPC_TIMEOUT = ConfigKey.of("cachet.client.rpc.timeout", DURATION_TYPE, Duration.ofSeconds(30),
+            "deadline of every client call");
+    public static final ConfigKey<Duration> CLIENT_MEMBERSHIP_REFRESH = ConfigKey.of("cachet.client.membership.refresh.interval", DURATION_TYPE, Duration.ofSeconds(10),
+            "how often a client refreshes the worker list");
+    public static final ConfigKey<Long> CLIENT_READ_AHEAD = ConfigKey.of("cachet.client.read.ahead", DATA_SIZE_TYPE, 4L << 20,
+            "bytes a sequential reader fetches ahead");
+    public static final ConfigKey<Integer> ROUTING_VIRTUAL_NODES = ConfigKey.of("cachet.routing.virtual.nodes", POSITIVE_INT, 256,
+            "virtual nodes per worker on the hash ring");
+
+    // Engines
+    public static final ConfigKey<Boolean> SPARK_SHIP_TRUSTSTORE = ConfigKey.of("cachet.spark.ship.truststore", BOOLEAN, false,
+            "the Spark driver ships its trusted certificates to executors, which then need no trust store file");
+
+    private static final Map<String, ConfigKey<?>> ALL = Stream.of(CachetKeys.class.getFields())
+            .filter(field -> field.getType() == ConfigKey.class)
+            .map(CachetKeys::constant)
+            .collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));
+
+    private CachetKeys() {}
+
+    /** Every declared key, by name. */
+    public static Map<String, ConfigKey<?>> all() {
+        return ALL;
+    }
+
+    private static ConfigKey<?> constant(java.lang.reflect.Field field) {
+        try {
+            return (ConfigKey<?>) field.get(null);
+        }
+        catch (IllegalAccessException e) {
+            throw new LinkageError("cannot read " + field, e);
+        }
+    }
+}

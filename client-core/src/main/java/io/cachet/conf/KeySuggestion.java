@@ -1,0 +1,34 @@
+package io.cachet.conf;
+
+import java.util.Comparator;
+
+/** Finds the declared key nearest to a mistyped one, by edit distance. */
+final class KeySuggestion {
+    private KeySuggestion() {}
+
+    static String closest(String unknown) {
+        return CachetKeys.all().keySet().stream()
+                .min(Comparator.comparingInt((String known) -> editDistance(unknown, known)).thenComparing(Comparator.naturalOrder()))
+                .orElseThrow();
+    }
+
+    // Levenshtein distance with two rolling rows.
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}

@@ -1,0 +1,191 @@
+package io.cachet.tls;
+
+import io.cachet.conf.ConfigException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Server and client {@code SslContext}s for both Netty copies, built from one {@link TlsMaterial}:
+ * the plain Netty of the data plane and the shaded Netty inside {@code grpc-netty-shaded}.
+ */
+public final class TlsContexts {
+    private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
+    private static final String ENDPOINT_IDENTIFICATION = "HTTPS";
+
+    private final TlsSettings settings;
+    private final TlsMaterial material;
+
+    private TlsContexts(TlsSettings settings, TlsMaterial material) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.material = requireNonNull(material, "material is null");
+    }
+
+    public static TlsContexts create(TlsSettings settings, TlsMaterial material) {
+        return new TlsContexts(settings, material);
+    }
+
+    /** Loads the material the settings name and checks that both planes' contexts can be built. */
+    public static TlsContexts load(TlsSettings settings) {
+        return create(settings, TlsMaterial.load(settings));
+    }
+
+    public TlsSettings settings() {
+        return settings;
+    }
+
+    public TlsMaterial material() {
+        return material;
+    }
+
+    /** The provider the data plane uses: OpenSSL (BoringSSL) or JDK. */
+    public SslProvider dataPlaneProvider() {
+        return switch (settings.provider()) {
+            case JDK -> SslProvider.JDK;
+            case OPENSSL -> {
+                if (!OpenSsl.isAvailable()) {
+                    throw openSslUnavailable("netty-tcnative-boringssl-static", OpenSsl.unavailabilityCause());
+                }
+                yield SslProvider.OPENSSL;
+            }
+            case AUTO -> OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        };
+    }
+
+    /** The provider the gRPC plane uses; grpc-netty-shaded carries its own BoringSSL. */
+    public io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider grpcProvider() {
+        boolean available = io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.isAvailable();
+        return switch (settings.provider()) {
+            case JDK -> io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK;
+            case OPENSSL -> {
+                if (!available) {
+                    throw openSslUnavailable("grpc-netty-shaded", io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.unavailabilityCause());
+                }
+                yield io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.OPENSSL;
+            }
+            case AUTO -> available ? io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.OPENSSL : io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK;
+        };
+    }
+
+    public SslContext dataServer() {
+        SslProvider provider = dataPlaneProvider();
+        List<String> ciphers = ciphers(provider == SslProvider.OPENSSL ? OpenSsl.availableJavaCipherSuites() : jdkCipherSuites(), provider.name());
+        SslContextBuilder builder = SslContextBuilder.forServer(serverKeyManager())
+                .sslProvider(provider)
+                .trustManager(material.trustManager())
+                .clientAuth(switch (settings.clientAuth()) {
+                    case NONE -> io.netty.handler.ssl.ClientAuth.NONE;
+                    case OPTIONAL -> io.netty.handler.ssl.ClientAuth.OPTIONAL;
+                    case REQUIRED -> io.netty.handler.ssl.ClientAuth.REQUIRE;
+                })
+                .protocols(CipherSuites.protocols(settings.serverProtocols(), "cachet.network.tls.server.protocols"))
+                .ciphers(ciphers);
+        log.debug("Data plane TLS server context: provider {}", provider);
+        return build(builder::build, "data plane server");
+    }
+
+    public SslContext dataClient() {
+        SslProvider provider = dataPlaneProvider();
+        List<String> ciphers = ciphers(provider == SslProvider.OPENSSL ? OpenSsl.availableJavaCipherSuites() : jdkCipherSuites(), provider.name());
+        SslContextBuilder builder = SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .trustManager(material.trustManager())
+                .protocols(CipherSuites.protocols(settings.clientProtocols(), "cachet.network.tls.client.protocols"))
+                .ciphers(ciphers)
+                // Explicit, so -Dio.netty.handler.ssl.defaultEndpointVerificationAlgorithm=NONE (set by Spark) cannot turn it off.
+                .endpointIdentificationAlgorithm(settings.hostnameVerification() ? ENDPOINT_IDENTIFICATION : null);
+        material.keyManager().ifPresent(builder::keyManager);
+        return build(builder::build, "data plane client");
+    }
+
+    public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer() {
+        var provider = grpcProvider();
+        List<String> ciphers = ciphers(provider == io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.OPENSSL
+                ? io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.availableJavaCipherSuites()
+                : jdkCipherSuites(), provider.name());
+        var builder = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(serverKeyManager()), provider)
+                .trustManager(material.trustManager())
+                .clientAuth(switch (settings.clientAuth()) {
+                    case NONE -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.NONE;
+                    case OPTIONAL -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.OPTIONAL;
+                    case REQUIRED -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE;
+                })
+                .protocols(CipherSuites.protocols(settings.serverProtocols(), "cachet.network.tls.server.protocols"))
+                .ciphers(ciphers);
+        return build(builder::build, "gRPC server");
+    }
+
+    public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient() {
+        var provider = grpcProvider();
+        List<String> ciphers = ciphers(provider == io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.OPENSSL
+                ? io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.availableJavaCipherSuites()
+                : jdkCipherSuites(), provider.name());
+        var builder = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient(), provider)
+                .trustManager(material.trustManager())
+                .protocols(CipherSuites.protocols(settings.clientProtocols(), "cachet.network.tls.client.protocols"))
+                .ciphers(ciphers)
+                .endpointIdentificationAlgorithm(settings.hostnameVerification() ? ENDPOINT_IDENTIFICATION : null);
+        material.keyManager().ifPresent(builder::keyManager);
+        return build(builder::build, "gRPC client");
+    }
+
+    /** One line for start-up logs: provider per plane, identity, trust and policy. */
+    public String describe() {
+        return "TLS: data plane provider %s, gRPC provider %s, identity %s, trust %s, client auth %s, hostname verification %s"
+                .formatted(dataPlaneProvider(), grpcProvider(),
+                        material.identity().map(identity -> CertificateDetails.subject(identity.leaf()) + " from " + identity.origin()).orElse("none"),
+                        material.trustOrigin(),
+                        settings.clientAuth().name().toLowerCase(),
+                        settings.hostnameVerification() ? "on" : "off");
+    }
+
+    private javax.net.ssl.X509ExtendedKeyManager serverKeyManager() {
+        return material.keyManager().orElseThrow(() -> new ConfigException(
+                "A TLS server needs its own certificate and key, and none is configured. Fix: set cachet.network.tls.keystore.path "
+                        + "(or cachet.network.tls.certificate.path and cachet.network.tls.key.path); cachet certs generate makes development ones"));
+    }
+
+    private List<String> ciphers(Set<String> supported, String provider) {
+        return CipherSuites.ciphers(settings.ciphers(), supported, provider);
+    }
+
+    private static Set<String> jdkCipherSuites() {
+        try {
+            return Set.of(SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
+        }
+        catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("The JDK has no default SSLContext", e);
+        }
+    }
+
+    private static ConfigException openSslUnavailable(String library, Throwable cause) {
+        return new ConfigException(("cachet.network.tls.provider=openssl, but OpenSSL (BoringSSL from %s) cannot be loaded on this machine: %s. "
+                + "Fix: set cachet.network.tls.provider=jdk or auto, or put the netty-tcnative-boringssl-static jar for this platform on the classpath")
+                .formatted(library, cause), cause);
+    }
+
+    private interface ContextFactory<T> {
+        T build() throws SSLException;
+    }
+
+    private static <T> T build(ContextFactory<T> factory, String what) {
+        try {
+            return factory.build();
+        }
+        catch (SSLException e) {
+            throw new ConfigException("Cannot build the %s TLS context: %s".formatted(what, e.getMessage()), e);
+        }
+    }
+}
