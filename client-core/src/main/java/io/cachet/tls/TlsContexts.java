@@ -79,9 +79,23 @@ public final class TlsContexts {
         };
     }
 
+    /** The cipher suites the data plane offers and accepts with its provider. */
+    public List<String> dataPlaneCiphers() {
+        SslProvider provider = dataPlaneProvider();
+        return ciphers(provider == SslProvider.OPENSSL ? OpenSsl.availableJavaCipherSuites() : jdkCipherSuites(), provider.name());
+    }
+
+    /** The cipher suites the gRPC plane offers and accepts with its provider. */
+    public List<String> grpcCiphers() {
+        var provider = grpcProvider();
+        return ciphers(provider == io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.OPENSSL
+                ? io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.availableJavaCipherSuites()
+                : jdkCipherSuites(), provider.name());
+    }
+
     public SslContext dataServer() {
         SslProvider provider = dataPlaneProvider();
-        List<String> ciphers = ciphers(provider == SslProvider.OPENSSL ? OpenSsl.availableJavaCipherSuites() : jdkCipherSuites(), provider.name());
+        List<String> ciphers = dataPlaneCiphers();
         SslContextBuilder builder = SslContextBuilder.forServer(serverKeyManager())
                 .sslProvider(provider)
                 .trustManager(material.trustManager())
@@ -98,7 +112,7 @@ public final class TlsContexts {
 
     public SslContext dataClient() {
         SslProvider provider = dataPlaneProvider();
-        List<String> ciphers = ciphers(provider == SslProvider.OPENSSL ? OpenSsl.availableJavaCipherSuites() : jdkCipherSuites(), provider.name());
+        List<String> ciphers = dataPlaneCiphers();
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(provider)
                 .trustManager(material.trustManager())
@@ -112,9 +126,7 @@ public final class TlsContexts {
 
     public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer() {
         var provider = grpcProvider();
-        List<String> ciphers = ciphers(provider == io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.OPENSSL
-                ? io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.availableJavaCipherSuites()
-                : jdkCipherSuites(), provider.name());
+        List<String> ciphers = grpcCiphers();
         var builder = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(serverKeyManager()), provider)
                 .trustManager(material.trustManager())
                 .clientAuth(switch (settings.clientAuth()) {
@@ -129,9 +141,7 @@ public final class TlsContexts {
 
     public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient() {
         var provider = grpcProvider();
-        List<String> ciphers = ciphers(provider == io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.OPENSSL
-                ? io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.availableJavaCipherSuites()
-                : jdkCipherSuites(), provider.name());
+        List<String> ciphers = grpcCiphers();
         var builder = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient(), provider)
                 .trustManager(material.trustManager())
                 .protocols(CipherSuites.protocols(settings.clientProtocols(), "cachet.network.tls.client.protocols"))

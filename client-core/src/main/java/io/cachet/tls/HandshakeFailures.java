@@ -1,0 +1,156 @@
+package io.cachet.tls;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Turns the exceptions TLS engines raise (JDK and BoringSSL word them differently) into the
+ * messages of DESIGN §4: the peer, the side, the cause and the fix.
+ */
+public final class HandshakeFailures {
+    private HandshakeFailures() {}
+
+    /**
+     * Explains why this client's handshake with {@code server} failed. When the cause is "nothing in
+     * common", the server is probed so the message can list both sides.
+     */
+    public static TlsHandshakeException explainClientFailure(Throwable failure, InetSocketAddress server, TlsContexts contexts) {
+        String peer = "server " + server.getHostString() + ":" + server.getPort();
+        Optional<PeerCertificateException> refused = cause(failure, PeerCertificateException.class);
+        if (refused.isPresent()) {
+            return new TlsHandshakeException(prefixed("TLS client", refused.get().diagnosis()), failure);
+        }
+        String text = text(failure);
+        TlsSettings settings = contexts.settings();
+        boolean hasIdentity = contexts.material().identity().isPresent();
+        if (isPlaintextAnswer(failure, text)) {
+            return new TlsHandshakeException(new TlsDiagnosis(
+                    "TLS client: %s answered in plaintext; that port does not speak TLS".formatted(peer),
+                    "set cachet.network.tls.enabled=false to match a plaintext cluster, or enable TLS on the server (cachet.network.tls.enabled=true there)"), failure);
+        }
+        if (text.contains("certificate_required") || (!hasIdentity && text.contains("bad_certificate"))) {
+            return new TlsHandshakeException(new TlsDiagnosis(
+                    "TLS client: %s requires a client certificate (mutual TLS) and this client %s".formatted(peer, hasIdentity ? "presented none it accepts" : "has none configured"),
+                    "set cachet.network.tls.keystore.path (or cachet.network.tls.certificate.path and cachet.network.tls.key.path) to a certificate issued by a CA the server trusts"), failure);
+        }
+        if (List.of("bad_certificate", "certificate_unknown", "unknown_ca", "certificate_revoked", "certificate_expired", "unsupported_certificate", "access_denied")
+                .stream().anyMatch(text::contains)) {
+            String subject = contexts.material().identity().map(identity -> CertificateDetails.subject(identity.leaf())).orElse("none");
+            return new TlsHandshakeException(new TlsDiagnosis(
+                    "TLS client: %s refused this client's certificate (subject %s): %s".formatted(peer, subject, alertName(text)),
+                    "the server does not trust its issuer, or found it revoked or expired; see the server's log, and make the server trust this client's CA (its cachet.network.tls.truststore.path)"),
+                    failure);
+        }
+        if (ServerTlsProbe.isNegotiationRefusal(failure)) {
+            ServerTlsProbe.Accepted accepted = ServerTlsProbe.probe(server, contexts.material(), settings.handshakeTimeout());
+            List<String> clientCiphers = contexts.dataPlaneCiphers();
+            if (!accepted.protocols().isEmpty() && overlaps(accepted.protocols(), settings.clientProtocols()) && overlaps(accepted.ciphers(), clientCiphers) && !hasIdentity) {
+                return new TlsHandshakeException(new TlsDiagnosis(
+                        "TLS client: %s refused the handshake (%s) although protocols and ciphers match; it probably requires a client certificate (mutual TLS)".formatted(peer, alertName(text)),
+                        "set cachet.network.tls.keystore.path (or certificate.path and key.path) to a certificate the server trusts"), failure);
+            }
+            return new TlsHandshakeException(new TlsDiagnosis(
+                    "TLS client: no protocol or cipher suite in common with %s (%s). This client offers protocols %s and ciphers %s; the server accepts protocols %s and ciphers %s"
+                            .formatted(peer, alertName(text), settings.clientProtocols(), clientCiphers,
+                                    accepted.protocols().isEmpty() ? "(none that this JVM can offer)" : accepted.protocols(),
+                                    accepted.ciphers().isEmpty() ? "(none that this JVM can offer)" : accepted.ciphers()),
+                    "make cachet.network.tls.client.protocols / cachet.network.tls.ciphers here and cachet.network.tls.server.protocols / cachet.network.tls.ciphers on the server share at least one protocol and one cipher suite"),
+                    failure);
+        }
+        if (cause(failure, ClosedChannelException.class).isPresent() || text.contains("closed") || text.contains("connection reset") || text.contains("remote host terminated")) {
+            return new TlsHandshakeException(new TlsDiagnosis(
+                    "TLS client: %s closed the connection during the TLS handshake".formatted(peer),
+                    "check that the server has TLS enabled on this port (a plaintext server drops TLS clients), and see the server's log for why it refused this client"), failure);
+        }
+        if (text.contains("timed out") || text.contains("timeout")) {
+            return new TlsHandshakeException(new TlsDiagnosis(
+                    "TLS client: %s did not complete a TLS handshake within %s".formatted(peer, settings.handshakeTimeout()),
+                    "check that this is a Cachet TLS port and that nothing in between holds the connection; raise cachet.network.tls.handshake.timeout for slow links"), failure);
+        }
+        return new TlsHandshakeException(new TlsDiagnosis(
+                "TLS client: handshake with %s failed: %s".formatted(peer, rootMessage(failure)),
+                "run cachet tls check %s:%d with the same settings for a diagnosis".formatted(server.getHostString(), server.getPort())), failure);
+    }
+
+    /** Explains a failed handshake on the server side, for the server's log. */
+    public static TlsDiagnosis explainServerFailure(Throwable failure, String peer) {
+        Optional<PeerCertificateException> refused = cause(failure, PeerCertificateException.class);
+        if (refused.isPresent()) {
+            return prefixed("TLS server", refused.get().diagnosis());
+        }
+        String text = text(failure);
+        if (isPlaintextAnswer(failure, text)) {
+            return new TlsDiagnosis("TLS server: plaintext connection from %s to a TLS port, closed".formatted(peer),
+                    "the client must set cachet.network.tls.enabled=true (and trust this server's CA)");
+        }
+        if (text.contains("peer sent no certificates") || text.contains("empty client certificate") || text.contains("certificate_required")
+                || text.contains("peer_did_not_return_a_certificate") || text.contains("empty server certificate chain")) {
+            return new TlsDiagnosis("TLS server: client %s presented no certificate, and cachet.network.tls.client.auth=required".formatted(peer),
+                    "give the client a certificate (its cachet.network.tls.keystore.path), or set client.auth=optional on this server");
+        }
+        if (ServerTlsProbe.isNegotiationRefusal(failure)) {
+            return new TlsDiagnosis("TLS server: no protocol or cipher suite in common with client %s (%s)".formatted(peer, rootMessage(failure)),
+                    "align cachet.network.tls.server.protocols and cachet.network.tls.ciphers here with the client's settings");
+        }
+        return new TlsDiagnosis("TLS server: handshake with client %s failed: %s".formatted(peer, rootMessage(failure)),
+                "see the client's error for its side of the story");
+    }
+
+    private static TlsDiagnosis prefixed(String side, TlsDiagnosis diagnosis) {
+        return new TlsDiagnosis(side + ": " + diagnosis.problem(), diagnosis.fix());
+    }
+
+    private static boolean isPlaintextAnswer(Throwable failure, String text) {
+        return cause(failure, io.netty.handler.ssl.NotSslRecordException.class).isPresent()
+                || cause(failure, io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException.class).isPresent()
+                || text.contains("unsupported or unrecognized ssl message")
+                || text.contains("wrong_version_number")
+                || text.contains("not an ssl/tls record")
+                || text.contains("http_request");
+    }
+
+    private static boolean overlaps(List<String> a, List<String> b) {
+        return a.stream().anyMatch(b::contains);
+    }
+
+    private static String alertName(String text) {
+        for (String alert : List.of("handshake_failure", "protocol_version", "insufficient_security", "bad_certificate", "certificate_unknown",
+                "unknown_ca", "certificate_revoked", "certificate_expired", "unsupported_certificate", "access_denied", "no_shared_cipher")) {
+            if (text.contains(alert)) {
+                return "alert " + alert;
+            }
+        }
+        return "handshake refused";
+    }
+
+    private static <T extends Throwable> Optional<T> cause(Throwable failure, Class<T> type) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return Optional.of(type.cast(cause));
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String text(Throwable failure) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            text.append(cause.getClass().getSimpleName()).append(": ").append(cause.getMessage()).append(" | ");
+        }
+        return text.toString().toLowerCase(Locale.ROOT);
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+}
