@@ -1,5 +1,6 @@
 package io.cachet.certs;
 
+import io.cachet.tls.BouncyCastle;
 import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaMiscPEMGenerator;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -70,10 +71,10 @@ public final class CertificateFiles {
         try {
             PemObjectGenerator generator = switch (encoding) {
                 case PKCS8 -> new JcaPKCS8Generator(key, password == null ? null
-                        : new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC).setPassword(password).build());
+                        : new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC).setProvider(BouncyCastle.provider()).setPassword(password).build());
                 case PKCS1 -> password == null
                         ? new JcaMiscPEMGenerator(key)
-                        : new JcaMiscPEMGenerator(key, new JcePEMEncryptorBuilder("AES-256-CBC").build(password));
+                        : new JcaMiscPEMGenerator(key, new JcePEMEncryptorBuilder("AES-256-CBC").setProvider(BouncyCastle.provider()).build(password));
             };
             StringWriter text = new StringWriter();
             try (JcaPEMWriter writer = new JcaPEMWriter(text)) {

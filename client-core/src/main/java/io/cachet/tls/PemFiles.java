@@ -2,7 +2,6 @@ package io.cachet.tls;
 
 import io.cachet.conf.ConfigException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -59,12 +58,12 @@ final class PemFiles {
                 if (object instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
                     char[] secret = requirePassword(password, path, passwordKey);
                     PrivateKeyInfo info = encrypted.decryptPrivateKeyInfo(
-                            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(new BouncyCastleProvider()).build(secret));
+                            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BouncyCastle.provider()).build(secret));
                     return converter.getPrivateKey(info);
                 }
                 if (object instanceof PEMEncryptedKeyPair encrypted) {
                     char[] secret = requirePassword(password, path, passwordKey);
-                    return converter.getKeyPair(encrypted.decryptKeyPair(new JcePEMDecryptorProviderBuilder().build(secret))).getPrivate();
+                    return converter.getKeyPair(encrypted.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BouncyCastle.provider()).build(secret))).getPrivate();
                 }
                 // Other blocks (EC PARAMETERS written by openssl ecparam, certificates) may precede the key.
             }

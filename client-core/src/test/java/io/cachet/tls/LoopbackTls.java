@@ -1,0 +1,278 @@
+package io.cachet.tls;
+
+import javax.net.ssl.SSLSession;
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real TLS handshakes over loopback sockets with either Netty copy on either side: the data plane's
+ * plain Netty, or the shaded Netty inside grpc-netty-shaded. The server records each handshake's
+ * outcome so tests can assert what the server saw.
+ */
+public final class LoopbackTls {
+    public enum Copy {
+        DATA_PLANE,
+        GRPC,
+    }
+
+    /** What one side saw of one handshake. */
+    public record Outcome(SSLSession session, Throwable failure) {
+        public boolean succeeded() {
+            return failure == null;
+        }
+
+        public String protocol() {
+            return session.getProtocol();
+        }
+
+        public Optional<X509Certificate> peerCertificate() {
+            try {
+                Certificate[] chain = session.getPeerCertificates();
+                return Optional.of((X509Certificate) chain[0]);
+            }
+            catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    public interface Server extends AutoCloseable {
+        int port();
+
+        /** The next handshake the server completed or failed. */
+        Outcome nextHandshake() throws InterruptedException;
+
+        @Override
+        void close();
+    }
+
+    private static final byte[] PING = {'p', 'i', 'n', 'g'};
+
+    private LoopbackTls() {}
+
+    public static Server server(Copy copy, TlsContexts contexts) throws InterruptedException {
+        return copy == Copy.DATA_PLANE ? new DataPlaneServer(contexts.dataServer()) : new GrpcNettyServer(contexts.grpcServer());
+    }
+
+    /** Connects to 127.0.0.1 by the given host name (for SNI and hostname verification) and completes a handshake. */
+    public static Outcome connect(Copy copy, TlsContexts contexts, String host, int port) throws InterruptedException {
+        Outcome outcome = copy == Copy.DATA_PLANE ? dataPlaneConnect(contexts.dataClient(), host, port) : grpcNettyConnect(contexts.grpcClient(), host, port);
+        if (outcome.succeeded()) {
+            return outcome;
+        }
+        return new Outcome(null, HandshakeFailures.explainClientFailure(outcome.failure(), new InetSocketAddress(host, port), contexts));
+    }
+
+    private static Outcome dataPlaneConnect(io.netty.handler.ssl.SslContext context, String host, int port) throws InterruptedException {
+        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        try {
+            CompletableFuture<Outcome> result = new CompletableFuture<>();
+            io.netty.channel.Channel channel = new io.netty.bootstrap.Bootstrap()
+                    .group(group)
+                    .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                    .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.socket.SocketChannel channel) {
+                            io.netty.handler.ssl.SslHandler handler = context.newHandler(channel.alloc(), host, port);
+                            // A round trip after the handshake: with TLS 1.3 the server judges the client's certificate
+                            // after the client has finished, so only an echo proves the server accepted it.
+                            handler.handshakeFuture().addListener(future -> {
+                                if (future.isSuccess()) {
+                                    channel.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(PING));
+                                }
+                                else {
+                                    result.complete(new Outcome(null, future.cause()));
+                                }
+                            });
+                            channel.pipeline().addLast(handler, new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(io.netty.channel.ChannelHandlerContext context, Object message) {
+                                    io.netty.util.ReferenceCountUtil.release(message);
+                                    result.complete(new Outcome(handler.engine().getSession(), null));
+                                }
+
+                                @Override
+                                public void exceptionCaught(io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                    result.complete(new Outcome(null, cause));
+                                }
+
+                                @Override
+                                public void channelInactive(io.netty.channel.ChannelHandlerContext context) {
+                                    result.complete(new Outcome(null, new java.nio.channels.ClosedChannelException()));
+                                }
+                            });
+                        }
+                    })
+                    .connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+            try {
+                return result.get(20, TimeUnit.SECONDS);
+            }
+            catch (Exception e) {
+                return new Outcome(null, e);
+            }
+            finally {
+                channel.close().sync();
+            }
+        }
+        finally {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static Outcome grpcNettyConnect(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext context, String host, int port) throws InterruptedException {
+        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1);
+        try {
+            CompletableFuture<Outcome> result = new CompletableFuture<>();
+            io.grpc.netty.shaded.io.netty.channel.Channel channel = new io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap()
+                    .group(group)
+                    .channel(io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel.class)
+                    .handler(new io.grpc.netty.shaded.io.netty.channel.ChannelInitializer<io.grpc.netty.shaded.io.netty.channel.socket.SocketChannel>() {
+                        @Override
+                        protected void initChannel(io.grpc.netty.shaded.io.netty.channel.socket.SocketChannel channel) {
+                            io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler handler = context.newHandler(channel.alloc(), host, port);
+                            // A round trip after the handshake: with TLS 1.3 the server judges the client's certificate
+                            // after the client has finished, so only an echo proves the server accepted it.
+                            handler.handshakeFuture().addListener(future -> {
+                                if (future.isSuccess()) {
+                                    channel.writeAndFlush(io.grpc.netty.shaded.io.netty.buffer.Unpooled.wrappedBuffer(PING));
+                                }
+                                else {
+                                    result.complete(new Outcome(null, future.cause()));
+                                }
+                            });
+                            channel.pipeline().addLast(handler, new io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext context, Object message) {
+                                    io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil.release(message);
+                                    result.complete(new Outcome(handler.engine().getSession(), null));
+                                }
+
+                                @Override
+                                public void exceptionCaught(io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                    result.complete(new Outcome(null, cause));
+                                }
+
+                                @Override
+                                public void channelInactive(io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext context) {
+                                    result.complete(new Outcome(null, new java.nio.channels.ClosedChannelException()));
+                                }
+                            });
+                        }
+                    })
+                    .connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+            try {
+                return result.get(20, TimeUnit.SECONDS);
+            }
+            catch (Exception e) {
+                return new Outcome(null, e);
+            }
+            finally {
+                channel.close().sync();
+            }
+        }
+        finally {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static final class DataPlaneServer implements Server {
+        private final io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
+        private final io.netty.channel.Channel channel;
+
+        DataPlaneServer(io.netty.handler.ssl.SslContext context) throws InterruptedException {
+            channel = new io.netty.bootstrap.ServerBootstrap()
+                    .group(group)
+                    .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.socket.SocketChannel channel) {
+                            io.netty.handler.ssl.SslHandler handler = context.newHandler(channel.alloc());
+                            handler.handshakeFuture().addListener(future -> outcomes.add(
+                                    future.isSuccess() ? new Outcome(handler.engine().getSession(), null) : new Outcome(null, future.cause())));
+                            channel.pipeline().addLast(handler, new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(io.netty.channel.ChannelHandlerContext context, Object message) {
+                                    context.writeAndFlush(message);
+                                }
+
+                                @Override
+                                public void exceptionCaught(io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                    context.close();
+                                }
+                            });
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        }
+
+        @Override
+        public int port() {
+            return ((InetSocketAddress) channel.localAddress()).getPort();
+        }
+
+        @Override
+        public Outcome nextHandshake() throws InterruptedException {
+            return outcomes.poll(20, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static final class GrpcNettyServer implements Server {
+        private final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1);
+        private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
+        private final io.grpc.netty.shaded.io.netty.channel.Channel channel;
+
+        GrpcNettyServer(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext context) throws InterruptedException {
+            channel = new io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap()
+                    .group(group)
+                    .channel(io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                    .childHandler(new io.grpc.netty.shaded.io.netty.channel.ChannelInitializer<io.grpc.netty.shaded.io.netty.channel.socket.SocketChannel>() {
+                        @Override
+                        protected void initChannel(io.grpc.netty.shaded.io.netty.channel.socket.SocketChannel channel) {
+                            io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler handler = context.newHandler(channel.alloc());
+                            handler.handshakeFuture().addListener(future -> outcomes.add(
+                                    future.isSuccess() ? new Outcome(handler.engine().getSession(), null) : new Outcome(null, future.cause())));
+                            channel.pipeline().addLast(handler, new io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext context, Object message) {
+                                    context.writeAndFlush(message);
+                                }
+
+                                @Override
+                                public void exceptionCaught(io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                    context.close();
+                                }
+                            });
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        }
+
+        @Override
+        public int port() {
+            return ((InetSocketAddress) channel.localAddress()).getPort();
+        }
+
+        @Override
+        public Outcome nextHandshake() throws InterruptedException {
+            return outcomes.poll(20, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+    }
+}
