@@ -70,7 +70,7 @@ public final class CertificateAuthority {
     public static CertificateAuthority create(String name, KeyAlgorithm algorithm, Duration validity) {
         KeyPair keyPair = algorithm.generate();
         Instant now = Instant.now();
-        X500Name subject = new X500Name("CN=" + name + ",O=Cachet development");
+        X500Name subject = new X500Name("O=Cachet development,CN=" + name);
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(now.minus(CLOCK_SKEW)),
@@ -106,7 +106,7 @@ public final class CertificateAuthority {
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(), Date.from(notBefore), Date.from(notAfter),
-                    new X500Name("CN=" + commonName + ",O=Cachet development"), subjectKeys.getPublic())
+                    new X500Name("O=Cachet development,CN=" + commonName), subjectKeys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(usage.purposes))
