@@ -171,6 +171,22 @@ class TlsPolicyTest {
                 .hasMessageContaining("'TLSv9', which is not a supported TLS protocol name. Supported: [TLSv1.3, TLSv1.2]");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"openssl", "jdk"})
+    void serverRefusesATls11ClientByDefault(String provider) throws Exception {
+        Map<String, String> server = withProvider(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)), provider);
+        try (LoopbackTls.Server listener = LoopbackTls.server(Copy.DATA_PLANE, TestPki.contexts(server))) {
+            // OpenSSL's own client can still speak TLS 1.1 when its security level is lowered; the JDK's cannot.
+            OpenSslClient.Result tls11 = OpenSslClient.connect(listener.port(), "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+            assertThat(tls11.output()).contains("alert protocol version").contains("Cipher is (NONE)");
+            assertThat(listener.nextHandshake().succeeded()).isFalse();
+
+            OpenSslClient.Result tls12 = OpenSslClient.connect(listener.port(), "-tls1_2", "-CAfile", pki.caPem().toString());
+            assertThat(tls12.output()).contains("Protocol  : TLSv1.2").contains("Verify return code: 0 (ok)");
+            assertThat(listener.nextHandshake().succeeded()).isTrue();
+        }
+    }
+
     @Test
     void unknownAndNonAeadCiphersCannotBeConfigured() {
         Map<String, String> client = pki.trustSettings();
