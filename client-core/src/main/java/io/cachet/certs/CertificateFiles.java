@@ -133,6 +133,11 @@ public final class CertificateFiles {
         write(file, secret.getBytes(StandardCharsets.UTF_8), true);
     }
 
+    /** Text that holds no secret, such as settings that refer to secret files. */
+    public static void writeText(Path file, String text) {
+        write(file, text.getBytes(StandardCharsets.UTF_8), false);
+    }
+
     private static byte[] store(KeyStore store, char[] password) throws GeneralSecurityException, IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         store.store(bytes, password);

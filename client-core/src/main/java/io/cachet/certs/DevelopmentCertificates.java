@@ -74,8 +74,8 @@ public final class DevelopmentCertificates {
         }
         CertificateFiles.writeSecret(layout.keyStorePasswordFile(), keyStorePassword);
         CertificateFiles.writeSecret(layout.trustStorePasswordFile(), trustStorePassword);
-        CertificateFiles.writeSecret(layout.serverProperties(), settings(layout, layout.serverKeyStore(StoreFormat.PKCS12)));
-        CertificateFiles.writeSecret(layout.clientProperties(), settings(layout, null));
+        CertificateFiles.writeText(layout.serverProperties(), settings(layout, layout.serverKeyStore(StoreFormat.PKCS12)));
+        CertificateFiles.writeText(layout.clientProperties(), settings(layout, null));
         return layout;
     }
 

@@ -53,7 +53,13 @@ public final class TlsCheck {
                         protected void initChannel(SocketChannel channel) {
                             SslHandler handler = context.newHandler(channel.alloc(), server.getHostString(), server.getPort());
                             handler.setHandshakeTimeoutMillis(timeoutMillis);
-                            channel.pipeline().addLast(handler);
+                            // The handshake future carries any failure; this keeps Netty from logging it again.
+                            channel.pipeline().addLast(handler, new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void exceptionCaught(io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                    context.close();
+                                }
+                            });
                         }
                     });
             ChannelFuture connect = bootstrap.connect(server).awaitUninterruptibly();
