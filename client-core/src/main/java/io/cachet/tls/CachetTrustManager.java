@@ -105,7 +105,7 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        String host = socket instanceof javax.net.ssl.SSLSocket ssl ? ssl.getHandshakeSession().getPeerHost() : null;
+        String host = socket instanceof javax.net.ssl.SSLSocket ssl && ssl.getHandshakeSession() != null ? ssl.getHandshakeSession().getPeerHost() : null;
         String peer = socket == null ? "server" : "server " + socket.getRemoteSocketAddress();
         try {
             if (hostnameVerification) {
