@@ -75,6 +75,20 @@ public final class HandshakeFailures {
                 "run cachet tls check %s:%d with the same settings for a diagnosis".formatted(server.getHostString(), server.getPort())), failure);
     }
 
+    /**
+     * Explains why a server closed a plaintext client's connection without answering: when the
+     * server turns out to speak TLS on that port, says so and which setting to change.
+     */
+    public static java.io.IOException explainPlaintextClientRefused(InetSocketAddress server, java.time.Duration timeout, Throwable failure) {
+        String peer = "server " + server.getHostString() + ":" + server.getPort();
+        if (ServerTlsProbe.speaksTls(server, timeout)) {
+            return new TlsHandshakeException(new TlsDiagnosis(
+                    "Plaintext client: %s speaks TLS, and this client has TLS off".formatted(peer),
+                    "set cachet.network.tls.enabled=true (and cachet.network.tls.truststore.path to a trust store with the cluster's CA)"), failure);
+        }
+        return new java.io.IOException("Connection to %s closed before it answered: %s".formatted(peer, failure == null ? "closed" : rootMessage(failure)), failure);
+    }
+
     /** Explains a failed handshake on the server side, for the server's log. */
     public static TlsDiagnosis explainServerFailure(Throwable failure, String peer) {
         Optional<PeerCertificateException> refused = cause(failure, PeerCertificateException.class);

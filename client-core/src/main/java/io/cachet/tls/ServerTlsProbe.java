@@ -55,6 +55,31 @@ final class ServerTlsProbe {
         return new Accepted(protocols, ciphers);
     }
 
+    /**
+     * Whether a TLS server answers at {@code server}: a ServerHello counts, whatever happens to the
+     * certificate afterwards, so the JVM's default trust is enough and nothing is trusted blindly.
+     */
+    static boolean speaksTls(InetSocketAddress server, Duration timeout) {
+        try {
+            SSLContext context = SSLContext.getDefault();
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
+                socket.connect(server, (int) timeout.toMillis());
+                socket.setSoTimeout((int) timeout.toMillis());
+                socket.startHandshake();
+                return true;
+            }
+        }
+        catch (SSLException e) {
+            String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+            // A certificate problem or an alert means a TLS server answered; garbage or a closed socket means it did not.
+            return !(text.contains("unsupported or unrecognized ssl message") || text.contains("remote host terminated")
+                    || text.contains("plaintext connection"));
+        }
+        catch (IOException | GeneralSecurityException e) {
+            return false;
+        }
+    }
+
     private static boolean accepts(SSLContext context, InetSocketAddress server, String protocol, String cipher, Duration timeout) {
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
             socket.connect(server, (int) timeout.toMillis());

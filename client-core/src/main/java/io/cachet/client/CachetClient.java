@@ -1,0 +1,455 @@
+package io.cachet.client;
+
+import com.google.common.net.HostAndPort;
+import io.cachet.conf.CachetConfig;
+import io.cachet.conf.CachetKeys;
+import io.cachet.conf.ConfigException;
+import io.cachet.routing.HashRing;
+import io.cachet.routing.WorkerAddress;
+import io.cachet.rpc.ErrorCode;
+import io.cachet.rpc.GrpcChannels;
+import io.cachet.rpc.RemoteErrors;
+import io.cachet.rpc.proto.CoordinatorServiceGrpc;
+import io.cachet.rpc.proto.DeleteRequest;
+import io.cachet.rpc.proto.GetMembershipRequest;
+import io.cachet.rpc.proto.Membership;
+import io.cachet.rpc.proto.MkdirsRequest;
+import io.cachet.rpc.proto.PathRequest;
+import io.cachet.rpc.proto.RenameRequest;
+import io.cachet.rpc.proto.WorkerMetrics;
+import io.cachet.rpc.proto.WorkerMetricsRequest;
+import io.cachet.rpc.proto.WorkerServiceGrpc;
+import io.cachet.tls.HandshakeFailures;
+import io.cachet.tls.TlsContexts;
+import io.cachet.tls.TlsHandshakeException;
+import io.cachet.tls.TlsSettings;
+import io.cachet.transfer.DataConnection;
+import io.cachet.transfer.DataConnectionPool;
+import io.cachet.transfer.FrameType;
+import io.cachet.transfer.TransferProtocol;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The Cachet file API. Finds the worker that owns a path by consistent hashing over the membership
+ * the coordinator serves, talks gRPC for metadata and the framed data protocol for bytes, keeps
+ * connections per worker, and when a worker stops answering, retries on the worker that will own
+ * the path once the coordinator expires it.
+ */
+public final class CachetClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CachetClient.class);
+    private static final int MAX_ATTEMPTS = 4;
+    private static final Duration SUSPICION = Duration.ofSeconds(30);
+
+    private final Optional<TlsContexts> tls;
+    private final Duration timeout;
+    private final int virtualNodes;
+    private final long readAhead;
+    private final HostAndPort coordinatorAddress;
+    private final ManagedChannel coordinator;
+    private final Map<String, ManagedChannel> workerChannels = new ConcurrentHashMap<>();
+    private final Map<String, Long> suspectedUntil = new ConcurrentHashMap<>();
+    private final EventLoopGroup dataGroup;
+    private final DataConnectionPool dataConnections;
+    private final ScheduledExecutorService refresher;
+    private final ClientMetrics metrics = new ClientMetrics();
+    private volatile HashRing ring = HashRing.of(List.of(), 1);
+    private volatile long membershipVersion = -1;
+
+    private CachetClient(CachetConfig config, Optional<TlsContexts> tls) {
+        this.tls = tls;
+        this.timeout = config.get(CachetKeys.CLIENT_RPC_TIMEOUT);
+        this.virtualNodes = config.get(CachetKeys.ROUTING_VIRTUAL_NODES);
+        this.readAhead = config.get(CachetKeys.CLIENT_READ_AHEAD);
+        this.coordinatorAddress = parseAddress(config.get(CachetKeys.COORDINATOR_ADDRESS));
+        this.coordinator = GrpcChannels.open(coordinatorAddress.getHost(), coordinatorAddress.getPort(), tls);
+        countHandshake();
+        this.dataGroup = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-client-data", true), NioIoHandler.newFactory());
+        this.dataConnections = new DataConnectionPool(new Bootstrap().group(dataGroup).channel(NioSocketChannel.class), tls, timeout, worker -> countHandshake());
+        this.refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "cachet-client-membership");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Connects to the coordinator named by {@code cachet.coordinator.address} and loads the membership. */
+    public static CachetClient connect(CachetConfig config) throws IOException {
+        TlsSettings settings = TlsSettings.from(config);
+        Optional<TlsContexts> tls = settings.enabled() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
+        CachetClient client = new CachetClient(config, tls);
+        try {
+            client.refreshMembership();
+        }
+        catch (IOException | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+        long refreshMillis = config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH).toMillis();
+        client.refresher.scheduleWithFixedDelay(client::refreshQuietly, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
+        return client;
+    }
+
+    public ClientMetrics metrics() {
+        return metrics;
+    }
+
+    public boolean tlsEnabled() {
+        return tls.isPresent();
+    }
+
+    /** The workers of the last membership this client loaded. */
+    public List<WorkerAddress> workers() {
+        return ring.workers();
+    }
+
+    /** The worker that serves {@code path} now: its ring owner, or the next one while the owner does not answer. */
+    public WorkerAddress owner(String path) throws IOException {
+        String normalized = normalize(path);
+        return ring.owner(normalized, worker -> !isSuspected(worker))
+                .or(() -> ring.owner(normalized))
+                .orElseThrow(() -> new IOException("No workers are registered with the coordinator at " + coordinatorAddress));
+    }
+
+    public FileStatus status(String path) throws IOException {
+        String normalized = normalize(path);
+        return onOwner(normalized, stub -> FileStatus.from(stub.getStatus(PathRequest.newBuilder().setPath(normalized).build()).getStatus()));
+    }
+
+    public List<FileStatus> list(String path) throws IOException {
+        String normalized = normalize(path);
+        return onOwner(normalized, stub -> stub.listStatus(PathRequest.newBuilder().setPath(normalized).build()).getStatusesList().stream()
+                .map(FileStatus::from)
+                .toList());
+    }
+
+    /** Creates the directory and its missing parents; false when a file is in the way. */
+    public boolean mkdirs(String path) throws IOException {
+        String normalized = normalize(path);
+        return onOwner(normalized, stub -> stub.mkdirs(MkdirsRequest.newBuilder().setPath(normalized).build()).getResult());
+    }
+
+    /** False when nothing is at {@code path}; a non-empty directory needs {@code recursive}. */
+    public boolean delete(String path, boolean recursive) throws IOException {
+        String normalized = normalize(path);
+        return onOwner(normalized, stub -> stub.delete(DeleteRequest.newBuilder().setPath(normalized).setRecursive(recursive).build()).getResult());
+    }
+
+    /** Renames with HDFS semantics: into an existing directory, never over an existing file; false when it cannot. */
+    public boolean rename(String source, String destination) throws IOException {
+        String from = normalize(source);
+        String to = normalize(destination);
+        return onOwner(from, stub -> stub.rename(RenameRequest.newBuilder().setSource(from).setDestination(to).build()).getResult());
+    }
+
+    public CachetInputStream open(String path) throws IOException {
+        FileStatus status = status(path);
+        if (status.directory()) {
+            throw new ErrorCode.IsDirectoryException(status.path() + " is a directory, not a file");
+        }
+        return new CachetInputStream(this, status.path(), status.length(), readAhead);
+    }
+
+    /**
+     * Opens a file for writing. The bytes become visible, atomically, when the stream closes; until
+     * then, and if the writer fails, the previous file stays as it was.
+     */
+    public OutputStream create(String path, boolean overwrite, boolean createParents) throws IOException {
+        String normalized = normalize(path);
+        metrics.operations.increment();
+        DataConnection connection = withDataConnection(normalized, candidate -> {
+            candidate.send(TransferProtocol.writeOpen(io.netty.buffer.ByteBufAllocator.DEFAULT, normalized, overwrite, createParents));
+            next(candidate, normalized, FrameType.OK).content().release();
+            return candidate;
+        }, false);
+        return new CachetOutputStream(this, normalized, connection);
+    }
+
+    /** The cache and traffic counters of one worker. */
+    public WorkerMetrics workerMetrics(WorkerAddress worker) {
+        return workerStub(worker).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).getMetrics(WorkerMetricsRequest.getDefaultInstance());
+    }
+
+    /** Loads the membership now (it is also refreshed on a schedule and when a worker stops answering). */
+    public void refreshMembership() throws IOException {
+        Membership membership;
+        try {
+            membership = CoordinatorServiceGrpc.newBlockingStub(coordinator)
+                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .getMembership(GetMembershipRequest.getDefaultInstance());
+        }
+        catch (StatusRuntimeException e) {
+            throw transportFailure(e, "coordinator", new InetSocketAddress(coordinatorAddress.getHost(), coordinatorAddress.getPort()));
+        }
+        synchronized (this) {
+            if (membership.getVersion() == membershipVersion) {
+                return;
+            }
+            List<WorkerAddress> workers = membership.getWorkersList().stream().map(WorkerAddress::from).toList();
+            HashRing previous = ring;
+            ring = HashRing.of(workers, virtualNodes);
+            membershipVersion = membership.getVersion();
+            for (WorkerAddress gone : previous.workers()) {
+                if (workers.stream().noneMatch(worker -> worker.id().equals(gone.id()))) {
+                    forget(gone.id());
+                }
+            }
+            log.debug("Membership version {}: {} workers", membershipVersion, workers.size());
+        }
+    }
+
+    @Override
+    public void close() {
+        refresher.shutdownNow();
+        dataConnections.close();
+        workerChannels.values().forEach(GrpcChannels::close);
+        workerChannels.clear();
+        GrpcChannels.close(coordinator);
+        dataGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    // ---- used by the streams
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    ClientMetrics metricsRecorder() {
+        return metrics;
+    }
+
+    void release(DataConnection connection) {
+        dataConnections.release(connection);
+    }
+
+    /**
+     * Runs {@code call} on a data connection to the owner of {@code path}, moving to the next owner
+     * when a worker does not answer. With {@code release}, the connection goes back to the pool after a
+     * successful call; otherwise the caller keeps it.
+     */
+    <T> T withDataConnection(String path, DataCall<T> call, boolean release) throws IOException {
+        IOException last = null;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            WorkerAddress worker = owner(path);
+            DataConnection connection;
+            try {
+                connection = dataConnections.acquire(worker);
+            }
+            catch (TlsHandshakeException e) {
+                metrics.handshakeFailures.increment();
+                throw e;
+            }
+            catch (IOException e) {
+                last = e;
+                unreachable(worker, e);
+                continue;
+            }
+            try {
+                T result = call.apply(connection);
+                if (release) {
+                    dataConnections.release(connection);
+                }
+                return result;
+            }
+            catch (RemoteError e) {
+                connection.markBroken();
+                dataConnections.release(connection);
+                throw e.error;
+            }
+            catch (TlsHandshakeException e) {
+                connection.close();
+                throw e;
+            }
+            catch (IOException e) {
+                connection.close();
+                last = e;
+                unreachable(worker, e);
+            }
+        }
+        throw last;
+    }
+
+    /** The next frame, which must be one of {@code accepted}; an ERROR frame becomes the matching exception. */
+    static DataConnection.Frame next(DataConnection connection, String path, FrameType... accepted) throws IOException {
+        DataConnection.Frame frame = connection.next(Duration.ofMinutes(2));
+        for (FrameType type : accepted) {
+            if (frame.type() == type) {
+                return frame;
+            }
+        }
+        try {
+            if (frame.type() == FrameType.ERROR) {
+                ErrorCode code = ErrorCode.fromWire(frame.content().readByte());
+                throw new RemoteError(code.toException(TransferProtocol.readString(frame.content())));
+            }
+            throw new IOException("Worker %s sent %s where %s was expected for %s".formatted(
+                    connection.worker().id(), frame.type(), java.util.Arrays.toString(accepted), path));
+        }
+        finally {
+            frame.content().release();
+        }
+    }
+
+    @FunctionalInterface
+    interface DataCall<T> {
+        T apply(DataConnection connection) throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface WorkerCall<T> {
+        T apply(WorkerServiceGrpc.WorkerServiceBlockingStub stub);
+    }
+
+    /** A file-system error the worker reported; it is the answer, so it is not retried elsewhere. */
+    static final class RemoteError extends IOException {
+        private static final long serialVersionUID = 1L;
+        final IOException error;
+
+        RemoteError(IOException error) {
+            super(error.getMessage(), error);
+            this.error = error;
+        }
+    }
+
+    // ---- internals
+
+    private <T> T onOwner(String path, WorkerCall<T> call) throws IOException {
+        metrics.operations.increment();
+        IOException last = null;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            WorkerAddress worker = owner(path);
+            try {
+                return call.apply(workerStub(worker).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            catch (StatusRuntimeException e) {
+                Optional<IOException> remote = RemoteErrors.fromStatus(e);
+                if (remote.isPresent()) {
+                    throw remote.get();
+                }
+                IOException failure = transportFailure(e, "worker " + worker.id(), new InetSocketAddress(worker.host(), worker.rpcPort()));
+                if (failure instanceof TlsHandshakeException) {
+                    throw failure;
+                }
+                last = failure;
+                unreachable(worker, failure);
+            }
+        }
+        throw last;
+    }
+
+    private IOException transportFailure(StatusRuntimeException e, String peer, InetSocketAddress address) {
+        if (tls.isPresent()) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof javax.net.ssl.SSLException || cause instanceof java.security.cert.CertificateException) {
+                    metrics.handshakeFailures.increment();
+                    return HandshakeFailures.explainClientFailure(cause, address, tls.get());
+                }
+            }
+        }
+        else if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+            IOException explained = HandshakeFailures.explainPlaintextClientRefused(address, Duration.ofSeconds(5), e);
+            if (explained instanceof TlsHandshakeException) {
+                return explained;
+            }
+        }
+        return new IOException("%s at %s:%d failed: %s".formatted(peer, address.getHostString(), address.getPort(), e.getStatus()), e);
+    }
+
+    /** Routes around a worker that failed mid-request until the coordinator settles its fate. */
+    void unreachable(WorkerAddress worker, IOException failure) {
+        log.info("Worker {} at {} did not answer ({}); trying the next owner", worker.id(), worker.host(), failure.getMessage());
+        metrics.retries.increment();
+        suspectedUntil.put(worker.id(), System.nanoTime() + SUSPICION.toNanos());
+        dataConnections.evict(worker.id());
+        refreshQuietly();
+    }
+
+    private boolean isSuspected(WorkerAddress worker) {
+        Long until = suspectedUntil.get(worker.id());
+        if (until == null) {
+            return false;
+        }
+        if (System.nanoTime() - until > 0) {
+            suspectedUntil.remove(worker.id(), until);
+            return false;
+        }
+        return true;
+    }
+
+    private void refreshQuietly() {
+        try {
+            refreshMembership();
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("Cannot refresh membership from the coordinator at {}: {}", coordinatorAddress, e.getMessage());
+        }
+    }
+
+    private void forget(String workerId) {
+        suspectedUntil.remove(workerId);
+        dataConnections.evict(workerId);
+        ManagedChannel channel = workerChannels.remove(workerId);
+        if (channel != null) {
+            GrpcChannels.close(channel);
+        }
+    }
+
+    private WorkerServiceGrpc.WorkerServiceBlockingStub workerStub(WorkerAddress worker) {
+        ManagedChannel channel = workerChannels.computeIfAbsent(worker.id(), id -> {
+            countHandshake();
+            return GrpcChannels.open(worker.host(), worker.rpcPort(), tls);
+        });
+        return WorkerServiceGrpc.newBlockingStub(channel);
+    }
+
+    private void countHandshake() {
+        if (tls.isPresent()) {
+            metrics.tlsHandshakes.increment();
+        }
+    }
+
+    static String normalize(String path) {
+        requireNonNull(path, "path is null");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("Cachet paths are absolute: " + path);
+        }
+        String collapsed = path.replaceAll("/+", "/");
+        return collapsed.length() > 1 && collapsed.endsWith("/") ? collapsed.substring(0, collapsed.length() - 1) : collapsed;
+    }
+
+    private static HostAndPort parseAddress(String address) {
+        try {
+            HostAndPort parsed = HostAndPort.fromString(address);
+            if (!parsed.hasPort()) {
+                throw new IllegalArgumentException("no port");
+            }
+            return parsed;
+        }
+        catch (IllegalArgumentException e) {
+            throw new ConfigException("Invalid value '%s' for %s: expected host:port".formatted(address, CachetKeys.COORDINATOR_ADDRESS.name()));
+        }
+    }
+}

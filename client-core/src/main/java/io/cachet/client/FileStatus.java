@@ -1,0 +1,14 @@
+package io.cachet.client;
+
+import static java.util.Objects.requireNonNull;
+
+/** What a worker reports about a file or directory in the under-file-system. */
+public record FileStatus(String path, long length, boolean directory, long modificationTime) {
+    public FileStatus {
+        requireNonNull(path, "path is null");
+    }
+
+    static FileStatus from(io.cachet.rpc.proto.FileStatus status) {
+        return new FileStatus(status.getPath(), status.getLength(), status.getDirectory(), status.getModificationTimeMillis());
+    }
+}

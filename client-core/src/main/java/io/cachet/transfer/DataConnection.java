@@ -1,0 +1,211 @@
+package io.cachet.transfer;
+
+import io.cachet.routing.WorkerAddress;
+import io.cachet.tls.HandshakeFailures;
+import io.cachet.tls.TlsContexts;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One client connection to a worker's data port, used by one request at a time. Reads are pulled
+ * (auto-read off): the connection reads from the socket only as fast as the caller takes frames,
+ * which is the back-pressure for streaming reads.
+ */
+public final class DataConnection implements AutoCloseable {
+    private static final int READ_WHEN_BELOW = 4;
+
+    /** A received frame; the caller releases {@code content}. */
+    public record Frame(FrameType type, ByteBuf content) {}
+
+    private record Failure(Throwable cause) {}
+
+    private static final Object CLOSED = new Object();
+
+    private final Channel channel;
+    private final LinkedBlockingQueue<Object> inbox;
+    private final WorkerAddress worker;
+    private final boolean tls;
+    private final Duration handshakeTimeout;
+    private boolean answered;
+    private boolean broken;
+
+    private DataConnection(Channel channel, LinkedBlockingQueue<Object> inbox, WorkerAddress worker, boolean tls, Duration handshakeTimeout) {
+        this.channel = channel;
+        this.inbox = inbox;
+        this.worker = worker;
+        this.tls = tls;
+        this.handshakeTimeout = handshakeTimeout;
+    }
+
+    /** Connects, completes the TLS handshake when {@code tls} is given, and sends the preface. */
+    public static DataConnection open(Bootstrap base, WorkerAddress worker, Optional<TlsContexts> tls, Duration timeout) throws IOException {
+        LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+        InetSocketAddress address = new InetSocketAddress(worker.host(), worker.dataPort());
+        Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(timeout);
+        Bootstrap bootstrap = base.clone()
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        if (tls.isPresent()) {
+                            SslHandler handler = tls.get().dataClient().newHandler(channel.alloc(), worker.host(), worker.dataPort());
+                            handler.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
+                            channel.pipeline().addLast(handler);
+                        }
+                        channel.pipeline().addLast(TransferProtocol.frameDecoder(), new Inbox(inbox));
+                    }
+                });
+        ChannelFuture connect = bootstrap.connect(address);
+        if (!connect.awaitUninterruptibly(timeout.toMillis() + 1000) || !connect.isSuccess()) {
+            connect.channel().close();
+            throw new IOException("Cannot connect to the data port of worker %s at %s: %s".formatted(
+                    worker.id(), worker.dataEndpoint(), connect.cause() == null ? "timed out" : connect.cause().getMessage()), connect.cause());
+        }
+        Channel channel = connect.channel();
+        if (tls.isPresent()) {
+            Future<Channel> handshake = channel.pipeline().get(SslHandler.class).handshakeFuture();
+            if (!handshake.awaitUninterruptibly(handshakeTimeout.toMillis() + 1000) || !handshake.isSuccess()) {
+                channel.close();
+                throw HandshakeFailures.explainClientFailure(handshake.cause() == null ? new IOException("handshake timed out") : handshake.cause(), address, tls.get());
+            }
+        }
+        channel.writeAndFlush(TransferProtocol.preface(channel.alloc()));
+        return new DataConnection(channel, inbox, worker, tls.isPresent(), handshakeTimeout);
+    }
+
+    public WorkerAddress worker() {
+        return worker;
+    }
+
+    /** Sends a frame, waiting while the socket's outbound buffer is full. */
+    public void send(ByteBuf frame) throws IOException {
+        if (!channel.isActive()) {
+            ReferenceCountUtil.release(frame);
+            broken = true;
+            throw closedBeforeAnswer(null);
+        }
+        channel.writeAndFlush(frame);
+        while (!channel.isWritable() && channel.isActive()) {
+            synchronized (this) {
+                try {
+                    wait(50);
+                }
+                catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while writing to " + worker.dataEndpoint());
+                }
+            }
+        }
+    }
+
+    /** The next frame from the worker; the caller releases its content. */
+    public Frame next(Duration timeout) throws IOException {
+        if (inbox.size() < READ_WHEN_BELOW) {
+            channel.read();
+        }
+        Object item;
+        try {
+            item = inbox.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            broken = true;
+            throw new InterruptedIOException("interrupted while reading from " + worker.dataEndpoint());
+        }
+        if (item == null) {
+            broken = true;
+            throw new IOException("Worker %s at %s sent nothing for %s".formatted(worker.id(), worker.dataEndpoint(), timeout));
+        }
+        if (item instanceof Frame frame) {
+            answered = true;
+            return frame;
+        }
+        broken = true;
+        Throwable cause = item instanceof Failure failure ? failure.cause() : null;
+        throw closedBeforeAnswer(cause);
+    }
+
+    private IOException closedBeforeAnswer(Throwable cause) {
+        InetSocketAddress address = new InetSocketAddress(worker.host(), worker.dataPort());
+        if (!tls && !answered) {
+            // A TLS-only listener drops a plaintext client without a word: find out whether that is what happened.
+            return HandshakeFailures.explainPlaintextClientRefused(address, handshakeTimeout, cause);
+        }
+        return new IOException("Connection to worker %s at %s closed: %s".formatted(worker.id(), worker.dataEndpoint(),
+                cause == null ? "by the worker" : cause.getMessage()), cause);
+    }
+
+    /** Marks the connection unfit for reuse, e.g. when a response was abandoned half-read. */
+    public void markBroken() {
+        broken = true;
+    }
+
+    public boolean isReusable() {
+        return !broken && channel.isActive() && inbox.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+        Object item;
+        while ((item = inbox.poll()) != null) {
+            if (item instanceof Frame frame) {
+                frame.content().release();
+            }
+        }
+    }
+
+
+    private static final class Inbox extends ChannelInboundHandlerAdapter {
+        private final LinkedBlockingQueue<Object> inbox;
+
+        Inbox(LinkedBlockingQueue<Object> inbox) {
+            this.inbox = inbox;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object message) {
+            ByteBuf frame = (ByteBuf) message;
+            try {
+                inbox.add(new Frame(FrameType.fromWire(frame.readByte()), frame));
+            }
+            catch (IllegalArgumentException e) {
+                frame.release();
+                inbox.add(new Failure(e));
+                context.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            inbox.add(new Failure(cause));
+            context.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) {
+            inbox.add(CLOSED);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.cachet.transfer;
+
+import io.cachet.routing.WorkerAddress;
+import io.cachet.tls.TlsContexts;
+import io.netty.bootstrap.Bootstrap;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Idle data connections per worker, so a client pays for a TCP connect and a TLS handshake once per
+ * connection rather than once per read or write.
+ */
+public final class DataConnectionPool implements AutoCloseable {
+    private static final int MAX_IDLE_PER_WORKER = 8;
+
+    private final Bootstrap bootstrap;
+    private final Optional<TlsContexts> tls;
+    private final Duration timeout;
+    private final Consumer<WorkerAddress> onOpen;
+    private final Map<String, Deque<DataConnection>> idle = new HashMap<>();
+    private boolean closed;
+
+    public DataConnectionPool(Bootstrap bootstrap, Optional<TlsContexts> tls, Duration timeout, Consumer<WorkerAddress> onOpen) {
+        this.bootstrap = requireNonNull(bootstrap, "bootstrap is null");
+        this.tls = requireNonNull(tls, "tls is null");
+        this.timeout = requireNonNull(timeout, "timeout is null");
+        this.onOpen = requireNonNull(onOpen, "onOpen is null");
+    }
+
+    public DataConnection acquire(WorkerAddress worker) throws IOException {
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("The client is closed");
+            }
+            Deque<DataConnection> connections = idle.get(worker.id());
+            while (connections != null && !connections.isEmpty()) {
+                DataConnection connection = connections.pollFirst();
+                if (connection.isReusable()) {
+                    return connection;
+                }
+                connection.close();
+            }
+        }
+        DataConnection connection = DataConnection.open(bootstrap, worker, tls, timeout);
+        onOpen.accept(worker);
+        return connection;
+    }
+
+    /** Returns a connection after a complete request; a connection that is not reusable is closed. */
+    public void release(DataConnection connection) {
+        synchronized (this) {
+            Deque<DataConnection> connections = idle.computeIfAbsent(connection.worker().id(), id -> new ArrayDeque<>());
+            if (!closed && connection.isReusable() && connections.size() < MAX_IDLE_PER_WORKER) {
+                connections.addFirst(connection);
+                return;
+            }
+        }
+        connection.close();
+    }
+
+    /** Closes the idle connections to a worker that left the cluster or stopped answering. */
+    public void evict(String workerId) {
+        Deque<DataConnection> connections;
+        synchronized (this) {
+            connections = idle.remove(workerId);
+        }
+        if (connections != null) {
+            connections.forEach(DataConnection::close);
+        }
+    }
+
+    @Override
+    public void close() {
+        Map<String, Deque<DataConnection>> all;
+        synchronized (this) {
+            closed = true;
+            all = new HashMap<>(idle);
+            idle.clear();
+        }
+        all.values().forEach(connections -> connections.forEach(DataConnection::close));
+    }
+}

@@ -1,0 +1,104 @@
+package io.cachet.transfer;
+
+import io.cachet.rpc.ErrorCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The framed protocol for bulk page transfer. A connection starts with an 8-byte preface, "CACHET"
+ * and a 16-bit version; its first byte (0x43) can never be mistaken for a TLS record (content types
+ * 20-23) or an SSLv2 hello, so a listener can tell plaintext from TLS by the first byte. Then frames:
+ * a 32-bit length (of what follows), a type byte, and the payload.
+ */
+public final class TransferProtocol {
+    public static final byte[] MAGIC = {'C', 'A', 'C', 'H', 'E', 'T'};
+    public static final short VERSION = 1;
+    public static final int PREFACE_LENGTH = MAGIC.length + 2;
+    /** The first byte of every TLS handshake record. */
+    public static final byte TLS_HANDSHAKE_RECORD = 0x16;
+    /** Sent by a plaintext listener to a client that started a TLS handshake, so its TLS engine reports a plaintext answer. */
+    public static final byte[] PLAINTEXT_ANSWER = "CACHET PLAINTEXT: this port does not speak TLS\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER_LENGTH = 5;
+    private static final int MAX_FRAME_LENGTH = 64 << 20;
+
+    private TransferProtocol() {}
+
+    public static ByteBuf preface(ByteBufAllocator allocator) {
+        ByteBuf preface = allocator.buffer(PREFACE_LENGTH);
+        preface.writeBytes(MAGIC);
+        preface.writeShort(VERSION);
+        return preface;
+    }
+
+    /** Whether {@code buffer} (at its reader index) starts with a valid preface; needs {@link #PREFACE_LENGTH} readable bytes. */
+    public static boolean isPreface(ByteBuf buffer) {
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (buffer.getByte(buffer.readerIndex() + i) != MAGIC[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Splits the byte stream into frames; each decoded frame starts with its type byte. */
+    public static LengthFieldBasedFrameDecoder frameDecoder() {
+        return new LengthFieldBasedFrameDecoder(MAX_FRAME_LENGTH, 0, 4, 0, 4);
+    }
+
+    /** A frame header for a payload of {@code payloadLength} bytes that the caller writes next. */
+    public static ByteBuf header(ByteBufAllocator allocator, FrameType type, int payloadLength) {
+        ByteBuf header = allocator.buffer(HEADER_LENGTH);
+        header.writeInt(payloadLength + 1);
+        header.writeByte(type.wireValue());
+        return header;
+    }
+
+    /** A whole frame; takes ownership of {@code payload} and does not copy it. */
+    public static ByteBuf frame(ByteBufAllocator allocator, FrameType type, ByteBuf payload) {
+        return allocator.compositeBuffer(2).addComponents(true, header(allocator, type, payload.readableBytes()), payload);
+    }
+
+    public static ByteBuf empty(ByteBufAllocator allocator, FrameType type) {
+        return header(allocator, type, 0);
+    }
+
+    public static ByteBuf read(ByteBufAllocator allocator, String path, long offset, long length) {
+        ByteBuf payload = allocator.buffer();
+        writeString(payload, path);
+        payload.writeLong(offset);
+        payload.writeLong(length);
+        return frame(allocator, FrameType.READ, payload);
+    }
+
+    public static ByteBuf writeOpen(ByteBufAllocator allocator, String path, boolean overwrite, boolean createParents) {
+        ByteBuf payload = allocator.buffer();
+        writeString(payload, path);
+        payload.writeBoolean(overwrite);
+        payload.writeBoolean(createParents);
+        return frame(allocator, FrameType.WRITE_OPEN, payload);
+    }
+
+    public static ByteBuf error(ByteBufAllocator allocator, ErrorCode code, String message) {
+        ByteBuf payload = allocator.buffer();
+        payload.writeByte(code.wireValue());
+        writeString(payload, message);
+        return frame(allocator, FrameType.ERROR, payload);
+    }
+
+    public static void writeString(ByteBuf buffer, String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        buffer.writeInt(bytes.length);
+        buffer.writeBytes(bytes);
+    }
+
+    public static String readString(ByteBuf buffer) {
+        int length = buffer.readInt();
+        if (length < 0 || length > buffer.readableBytes()) {
+            throw new IllegalArgumentException("String of " + length + " bytes in a frame of " + buffer.readableBytes());
+        }
+        return buffer.readCharSequence(length, StandardCharsets.UTF_8).toString();
+    }
+}
