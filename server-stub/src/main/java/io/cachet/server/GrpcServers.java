@@ -1,0 +1,50 @@
+package io.cachet.server;
+
+import io.cachet.tls.TlsContexts;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** Starts a gRPC server that follows the node's TLS settings and logs every refused connection. */
+public final class GrpcServers {
+    private GrpcServers() {}
+
+    public static Server start(InetSocketAddress address, Optional<TlsContexts> tls, String listener, ConnectionCounters counters, List<BindableService> services)
+            throws IOException {
+        ObservedGrpcNegotiator negotiator = tls
+                .map(contexts -> new ObservedGrpcNegotiator(InternalProtocolNegotiators.serverTls(contexts.grpcServer()), true, listener, counters))
+                .orElseGet(() -> new ObservedGrpcNegotiator(InternalProtocolNegotiators.serverPlaintext(), false, listener, counters));
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address, InternalNettyServerCredentials.create(negotiator))
+                .maxInboundMessageSize(64 << 20)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true);
+        services.forEach(builder::addService);
+        try {
+            return builder.build().start();
+        }
+        catch (IOException e) {
+            throw new IOException("%s cannot listen on %s: %s".formatted(listener, address, e.getMessage()), e);
+        }
+    }
+
+    public static void stop(Server server) {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+            }
+        }
+        catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

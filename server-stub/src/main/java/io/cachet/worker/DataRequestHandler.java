@@ -1,0 +1,290 @@
+package io.cachet.worker;
+
+import io.cachet.conf.FileTransferMode;
+import io.cachet.rpc.ErrorCode;
+import io.cachet.transfer.FrameType;
+import io.cachet.transfer.TransferProtocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+
+/**
+ * Serves one data connection: range reads as a stream of page-sized DATA frames (written only while
+ * the socket can take them), and writes into a temporary file that is renamed into place on
+ * WRITE_CLOSE and deleted if the connection ends first.
+ */
+final class DataRequestHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(DataRequestHandler.class);
+
+    private final UfsRoot ufs;
+    private final PageCache cache;
+    private final FileTransferMode transfer;
+    private final WorkerCounters counters;
+    private ReadTransfer reading;
+    private PendingWrite writing;
+
+    DataRequestHandler(UfsRoot ufs, PageCache cache, FileTransferMode transfer, WorkerCounters counters) {
+        this.ufs = ufs;
+        this.cache = cache;
+        this.transfer = transfer;
+        this.counters = counters;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object message) {
+        ByteBuf frame = (ByteBuf) message;
+        try {
+            FrameType type = FrameType.fromWire(frame.readByte());
+            switch (type) {
+                case READ -> startRead(context, TransferProtocol.readString(frame), frame.readLong(), frame.readLong());
+                case WRITE_OPEN -> openWrite(context, TransferProtocol.readString(frame), frame.readBoolean(), frame.readBoolean());
+                case WRITE_DATA -> writeData(context, frame);
+                case WRITE_CLOSE -> closeWrite(context);
+                default -> protocolError(context, "a client does not send " + type + " frames");
+            }
+        }
+        catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            protocolError(context, "malformed frame: " + e.getMessage());
+        }
+        finally {
+            frame.release();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext context) {
+        if (context.channel().isWritable() && reading != null) {
+            sendMore(context);
+        }
+        context.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        reading = null;
+        abortWrite("the connection closed before the file was committed");
+        context.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        log.debug("Data connection {} failed: {}", context.channel().remoteAddress(), cause.toString());
+        abortWrite("the connection failed: " + cause.getMessage());
+        context.close();
+    }
+
+    // ---- reads
+
+    private void startRead(ChannelHandlerContext context, String path, long offset, long length) {
+        if (reading != null || writing != null) {
+            protocolError(context, "a request is already in progress on this connection");
+            return;
+        }
+        try {
+            Path file = ufs.resolve(path);
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (attributes.isDirectory()) {
+                throw new ErrorCode.IsDirectoryException("Cannot read " + path + ": it is a directory");
+            }
+            if (offset < 0 || length < 0) {
+                throw new IOException("Negative offset or length (%d, %d) for %s".formatted(offset, length, path));
+            }
+            long end = Math.max(offset, Math.min(attributes.size(), offset + length));
+            reading = new ReadTransfer(path, file, PageCache.fileKey(path, attributes), attributes.size(), offset, end);
+            sendMore(context);
+        }
+        catch (NoSuchFileException | FileNotFoundException e) {
+            sendError(context, new FileNotFoundException("File " + path + " does not exist"));
+        }
+        catch (IOException e) {
+            sendError(context, e);
+        }
+    }
+
+    private void sendMore(ChannelHandlerContext context) {
+        ReadTransfer read = reading;
+        try {
+            while (read.position < read.end && context.channel().isWritable()) {
+                long pageIndex = read.position / cache.pageSize();
+                long pageStart = pageIndex * cache.pageSize();
+                int within = (int) (read.position - pageStart);
+                int count = (int) Math.min(read.end - read.position, cache.pageSize() - within);
+                context.write(TransferProtocol.header(context.alloc(), FrameType.DATA, count));
+                context.write(page(read, pageIndex, pageStart, within, count));
+                read.position += count;
+                counters.bytesRead.add(count);
+            }
+            if (read.position >= read.end) {
+                reading = null;
+                context.write(TransferProtocol.empty(context.alloc(), FrameType.END));
+            }
+            context.flush();
+        }
+        catch (IOException e) {
+            reading = null;
+            // Some DATA frames may be out already: the client sees the ERROR in place of the next frame.
+            sendError(context, e);
+        }
+    }
+
+    /** The bytes of one page, from the cache when it has them, else read from the under-file-system and cached. */
+    private Object page(ReadTransfer read, long pageIndex, long pageStart, int within, int count) throws IOException {
+        Optional<Path> cached = cache.lookup(read.fileKey, pageIndex);
+        if (cached.isPresent()) {
+            try {
+                FileChannel channel = FileChannel.open(cached.get(), StandardOpenOption.READ);
+                if (transfer == FileTransferMode.TRANSFER) {
+                    // Zero copy: the kernel sends the page file's bytes straight to the socket.
+                    return new DefaultFileRegion(channel, within, count);
+                }
+                try (channel) {
+                    return Unpooled.wrappedBuffer(channel.map(FileChannel.MapMode.READ_ONLY, within, count));
+                }
+            }
+            catch (NoSuchFileException e) {
+                // Evicted between lookup and open: read it again below.
+            }
+        }
+        int pageLength = (int) Math.min(cache.pageSize(), read.fileLength - pageStart);
+        ByteBuffer content = ByteBuffer.allocate(pageLength);
+        try (FileChannel channel = FileChannel.open(read.file, StandardOpenOption.READ)) {
+            while (content.hasRemaining()) {
+                if (channel.read(content, pageStart + content.position()) < 0) {
+                    break;
+                }
+            }
+        }
+        content.flip();
+        if (content.remaining() == pageLength) {
+            cache.store(read.fileKey, pageIndex, content);
+        }
+        if (within + count > content.remaining()) {
+            throw new IOException("File " + read.path + " changed while it was read: it is shorter than " + (pageStart + within + count) + " bytes");
+        }
+        return Unpooled.wrappedBuffer(content.array(), within, count);
+    }
+
+    // ---- writes
+
+    private void openWrite(ChannelHandlerContext context, String path, boolean overwrite, boolean createParents) {
+        if (reading != null || writing != null) {
+            protocolError(context, "a request is already in progress on this connection");
+            return;
+        }
+        try {
+            Path temporary = ufs.createTemporary(path, overwrite, createParents);
+            writing = new PendingWrite(path, temporary, FileChannel.open(temporary, StandardOpenOption.WRITE), overwrite);
+            context.writeAndFlush(TransferProtocol.empty(context.alloc(), FrameType.OK));
+        }
+        catch (IOException e) {
+            sendError(context, e);
+        }
+    }
+
+    private void writeData(ChannelHandlerContext context, ByteBuf bytes) {
+        if (writing == null) {
+            protocolError(context, "WRITE_DATA without WRITE_OPEN");
+            return;
+        }
+        try {
+            int count = bytes.readableBytes();
+            while (bytes.isReadable()) {
+                bytes.readBytes(writing.channel, bytes.readableBytes());
+            }
+            counters.bytesWritten.add(count);
+        }
+        catch (IOException e) {
+            abortWrite("writing failed: " + e.getMessage());
+            sendError(context, e);
+        }
+    }
+
+    private void closeWrite(ChannelHandlerContext context) {
+        PendingWrite write = writing;
+        if (write == null) {
+            protocolError(context, "WRITE_CLOSE without WRITE_OPEN");
+            return;
+        }
+        writing = null;
+        try {
+            write.channel.close();
+            ufs.commit(write.temporary, write.path, write.overwrite);
+            context.writeAndFlush(TransferProtocol.empty(context.alloc(), FrameType.OK));
+        }
+        catch (IOException e) {
+            deleteQuietly(write.temporary);
+            sendError(context, e);
+        }
+    }
+
+    private void abortWrite(String reason) {
+        PendingWrite write = writing;
+        writing = null;
+        if (write != null) {
+            log.info("Write of {} abandoned ({}); the previous file, if any, is unchanged", write.path, reason);
+            try {
+                write.channel.close();
+            }
+            catch (IOException ignored) {
+                // deleting it next
+            }
+            deleteQuietly(write.temporary);
+        }
+    }
+
+    private static void deleteQuietly(Path temporary) {
+        try {
+            Files.deleteIfExists(temporary);
+        }
+        catch (IOException e) {
+            log.warn("Cannot delete temporary file {}: {}", temporary, e.getMessage());
+        }
+    }
+
+    private void sendError(ChannelHandlerContext context, IOException error) {
+        context.writeAndFlush(TransferProtocol.error(context.alloc(), ErrorCode.of(error), String.valueOf(error.getMessage())));
+    }
+
+    private void protocolError(ChannelHandlerContext context, String problem) {
+        log.warn("Data connection {}: {}; closing that connection", context.channel().remoteAddress(), problem);
+        abortWrite(problem);
+        reading = null;
+        context.writeAndFlush(TransferProtocol.error(context.alloc(), ErrorCode.PROTOCOL, problem)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static final class ReadTransfer {
+        final String path;
+        final Path file;
+        final String fileKey;
+        final long fileLength;
+        final long end;
+        long position;
+
+        ReadTransfer(String path, Path file, String fileKey, long fileLength, long position, long end) {
+            this.path = path;
+            this.file = file;
+            this.fileKey = fileKey;
+            this.fileLength = fileLength;
+            this.position = position;
+            this.end = end;
+        }
+    }
+
+    private record PendingWrite(String path, Path temporary, FileChannel channel, boolean overwrite) {}
+}

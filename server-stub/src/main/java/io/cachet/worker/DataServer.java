@@ -1,0 +1,161 @@
+package io.cachet.worker;
+
+import io.cachet.server.ConnectionCounters;
+import io.cachet.tls.HandshakeFailures;
+import io.cachet.tls.TlsContexts;
+import io.cachet.transfer.TransferProtocol;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The worker's data listener: the framed page-transfer protocol, over TLS when the node has TLS on.
+ * Request handling (disk and under-file-system I/O) runs off the event loop.
+ */
+final class DataServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DataServer.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final EventExecutorGroup io;
+    private final Channel channel;
+
+    private DataServer(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup io, Channel channel) {
+        this.boss = boss;
+        this.workers = workers;
+        this.io = io;
+        this.channel = channel;
+    }
+
+    static DataServer start(InetSocketAddress address, Optional<TlsContexts> tls, ConnectionCounters counters, Duration idleTimeout,
+            Supplier<DataRequestHandler> handlers) throws InterruptedException {
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
+        EventExecutorGroup io = new DefaultEventExecutorGroup(8, new DefaultThreadFactory("cachet-data-io", true));
+        io.netty.handler.ssl.SslContext context = tls.map(TlsContexts::dataServer).orElse(null);
+        long handshakeMillis = tls.map(contexts -> contexts.settings().handshakeTimeout().toMillis()).orElse(10_000L);
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            String peer = String.valueOf(channel.remoteAddress());
+                            channel.pipeline().addLast(new ReadTimeoutHandler(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+                            if (context != null) {
+                                SslHandler ssl = context.newHandler(channel.alloc());
+                                ssl.setHandshakeTimeoutMillis(handshakeMillis);
+                                ssl.handshakeFuture().addListener(future -> {
+                                    if (future.isSuccess()) {
+                                        counters.tlsHandshake();
+                                    }
+                                    else {
+                                        counters.refused();
+                                        log.warn("Data listener ({}): {}", peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
+                                    }
+                                });
+                                channel.pipeline().addLast(ssl);
+                            }
+                            channel.pipeline().addLast(new PrefaceCheck(context != null, peer, counters));
+                            channel.pipeline().addLast(TransferProtocol.frameDecoder());
+                            channel.pipeline().addLast(io, "requests", handlers.get());
+                        }
+                    })
+                    .bind(address).sync().channel();
+            return new DataServer(boss, workers, io, channel);
+        }
+        catch (InterruptedException | RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /**
+     * Checks the first bytes of a connection: the protocol preface, or, on a plaintext listener, a TLS
+     * ClientHello, which is answered in plaintext so the client's TLS engine reports a plaintext peer.
+     */
+    private static final class PrefaceCheck extends ByteToMessageDecoder {
+        private final boolean tls;
+        private final String peer;
+        private final ConnectionCounters counters;
+
+        PrefaceCheck(boolean tls, String peer, ConnectionCounters counters) {
+            this.tls = tls;
+            this.peer = peer;
+            this.counters = counters;
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext context, ByteBuf in, List<Object> out) {
+            if (!tls && in.isReadable() && in.getByte(in.readerIndex()) == TransferProtocol.TLS_HANDSHAKE_RECORD) {
+                counters.refused();
+                log.warn("Data listener ({}): a TLS client reached this plaintext port, closed. Fix: the client must set cachet.network.tls.enabled=false, or enable TLS on this worker", peer);
+                in.skipBytes(in.readableBytes());
+                context.writeAndFlush(Unpooled.wrappedBuffer(TransferProtocol.PLAINTEXT_ANSWER)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            if (in.readableBytes() < TransferProtocol.PREFACE_LENGTH) {
+                return;
+            }
+            if (!TransferProtocol.isPreface(in)) {
+                counters.refused();
+                log.warn("Data listener ({}): the connection does not start with the Cachet preface, closed", peer);
+                in.skipBytes(in.readableBytes());
+                context.close();
+                return;
+            }
+            short version = in.getShort(in.readerIndex() + TransferProtocol.MAGIC.length);
+            in.skipBytes(TransferProtocol.PREFACE_LENGTH);
+            if (version != TransferProtocol.VERSION) {
+                log.warn("Data listener ({}): protocol version {} is not supported (this worker speaks {}), closed", peer, version, TransferProtocol.VERSION);
+                context.close();
+                return;
+            }
+            if (!tls) {
+                counters.plaintextConnection();
+            }
+            context.pipeline().remove(this);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.cachet.worker;
+
+import com.google.common.net.HostAndPort;
+import io.cachet.conf.CachetConfig;
+import io.cachet.conf.CachetKeys;
+import io.cachet.conf.ConfigException;
+import io.cachet.conf.FileTransferMode;
+import io.cachet.rpc.proto.WorkerInfo;
+import io.cachet.rpc.proto.WorkerMetrics;
+import io.cachet.server.ConnectionCounters;
+import io.cachet.server.GrpcServers;
+import io.cachet.tls.TlsContexts;
+import io.cachet.tls.TlsSettings;
+import io.grpc.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** A worker: caches pages of the under-file-system and serves metadata (gRPC) and bytes (data protocol). */
+public final class WorkerServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WorkerServer.class);
+
+    private final String id;
+    private final String host;
+    private final Server rpc;
+    private final DataServer data;
+    private final CoordinatorLink link;
+    private final PageCache cache;
+    private final ConnectionCounters connections;
+    private final WorkerCounters counters;
+
+    private WorkerServer(String id, String host, Server rpc, DataServer data, CoordinatorLink link, PageCache cache, ConnectionCounters connections,
+            WorkerCounters counters) {
+        this.id = id;
+        this.host = host;
+        this.rpc = rpc;
+        this.data = data;
+        this.link = link;
+        this.cache = cache;
+        this.connections = connections;
+        this.counters = counters;
+    }
+
+    public static WorkerServer start(CachetConfig config) throws IOException {
+        TlsSettings settings = TlsSettings.from(config);
+        FileTransferMode transfer = transferMode(config.get(CachetKeys.WORKER_FILE_TRANSFER), settings.enabled());
+        Optional<TlsContexts> tls = settings.enabled() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
+        Path cacheDirectory = Files.createDirectories(Path.of(config.find(CachetKeys.WORKER_CACHE_DIR).orElseThrow(() -> new ConfigException(
+                "A worker needs a cache directory. Fix: set %s".formatted(CachetKeys.WORKER_CACHE_DIR.name())))));
+        UfsRoot ufs = UfsRoot.of(config.find(CachetKeys.WORKER_UFS_ROOT).orElseThrow(() -> new ConfigException(
+                "A worker needs an under-file-system root. Fix: set %s to a file:// URI".formatted(CachetKeys.WORKER_UFS_ROOT.name()))));
+        long pageSize = config.get(CachetKeys.WORKER_PAGE_SIZE);
+        if (pageSize < 4096 || pageSize > (16 << 20)) {
+            throw new ConfigException("Invalid value %d for %s: a page is 4KiB to 16MiB".formatted(pageSize, CachetKeys.WORKER_PAGE_SIZE.name()));
+        }
+        String id = WorkerIdentity.loadOrCreate(cacheDirectory);
+        PageCache cache = new PageCache(cacheDirectory.resolve("pages"), config.get(CachetKeys.WORKER_CACHE_SIZE), (int) pageSize);
+        ConnectionCounters connections = new ConnectionCounters();
+        WorkerCounters counters = new WorkerCounters();
+        String host = config.get(CachetKeys.WORKER_HOSTNAME);
+        String bindHost = config.get(CachetKeys.WORKER_BIND_HOST);
+
+        DataServer data = null;
+        Server rpc = null;
+        try {
+            data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), tls, connections,
+                    Duration.ofMinutes(10), () -> new DataRequestHandler(ufs, cache, transfer, counters));
+            WorkerServer[] self = new WorkerServer[1];
+            rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), tls, "Worker RPC listener", connections,
+                    List.of(new WorkerService(ufs, () -> self[0].metrics())));
+            WorkerInfo info = WorkerInfo.newBuilder()
+                    .setId(id)
+                    .setHost(host)
+                    .setRpcPort(rpc.getPort())
+                    .setDataPort(data.port())
+                    .setDc(config.get(CachetKeys.NODE_DC))
+                    .setRack(config.get(CachetKeys.NODE_RACK))
+                    .setCapacityBytes(config.get(CachetKeys.WORKER_CACHE_SIZE))
+                    .setTls(tls.isPresent())
+                    .build();
+            HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
+            CoordinatorLink link = new CoordinatorLink(info, coordinator.getHost(), coordinator.getPort(), tls, config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL));
+            self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, counters);
+            link.start();
+            log.info("Worker {} at {} (rpc {}, data {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(), transfer,
+                    tls.map(TlsContexts::describe).orElse("plaintext"), ufs.root());
+            return self[0];
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopQuietly(rpc, data);
+            throw new IOException("Interrupted while starting the worker", e);
+        }
+        catch (IOException | RuntimeException e) {
+            stopQuietly(rpc, data);
+            throw e;
+        }
+    }
+
+    private static void stopQuietly(Server rpc, DataServer data) {
+        if (rpc != null) {
+            GrpcServers.stop(rpc);
+        }
+        if (data != null) {
+            data.close();
+        }
+    }
+
+    /** AUTO picks zero-copy sendfile without TLS and mapped buffers with it; sendfile cannot go through a TLS engine. */
+    static FileTransferMode transferMode(FileTransferMode configured, boolean tls) {
+        if (configured == FileTransferMode.TRANSFER && tls) {
+            throw new ConfigException(("cachet.worker.network.netty.file.transfer=transfer cannot be used with TLS: zero-copy sendfile hands file bytes "
+                    + "straight to the socket, past the TLS engine, so they would leave unencrypted. Fix: set it to auto (or mapped), "
+                    + "or turn TLS off with cachet.network.tls.enabled=false"));
+        }
+        if (configured == FileTransferMode.AUTO) {
+            return tls ? FileTransferMode.MAPPED : FileTransferMode.TRANSFER;
+        }
+        return configured;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int rpcPort() {
+        return rpc.getPort();
+    }
+
+    public int dataPort() {
+        return data.port();
+    }
+
+    public boolean isRegistered() {
+        return link.isRegistered();
+    }
+
+    public ConnectionCounters connections() {
+        return connections;
+    }
+
+    public WorkerMetrics metrics() {
+        return WorkerMetrics.newBuilder()
+                .setWorkerId(id)
+                .setCacheHits(cache.hits.sum())
+                .setCacheMisses(cache.misses.sum())
+                .setCachedBytes(cache.cachedBytes())
+                .setCachedPages(cache.cachedPages())
+                .setEvictedPages(cache.evictions.sum())
+                .setBytesRead(counters.bytesRead.sum())
+                .setBytesWritten(counters.bytesWritten.sum())
+                .setTlsHandshakes(connections.tlsHandshakes())
+                .setRefusedConnections(connections.refusedConnections())
+                .build();
+    }
+
+    @Override
+    public void close() {
+        link.close();
+        GrpcServers.stop(rpc);
+        data.close();
+    }
+}
