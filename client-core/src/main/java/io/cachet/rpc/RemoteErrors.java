@@ -13,8 +13,8 @@ public final class RemoteErrors {
 
     private RemoteErrors() {}
 
-    /** The status a service returns for a file-system error. */
-    public static StatusRuntimeException toStatus(IOException exception) {
+    /** The status a service returns for a file-system error, with the message the client should read. */
+    public static StatusRuntimeException toStatus(IOException exception, String message) {
         ErrorCode code = ErrorCode.of(exception);
         Metadata trailers = new Metadata();
         trailers.put(ERROR_CODE, code.name());
@@ -25,7 +25,7 @@ public final class RemoteErrors {
             case PARENT_NOT_DIRECTORY, IS_DIRECTORY, DIRECTORY_NOT_EMPTY -> Status.FAILED_PRECONDITION;
             case IO_ERROR, PROTOCOL -> Status.INTERNAL;
         };
-        return status.withDescription(exception.getMessage()).asRuntimeException(trailers);
+        return status.withDescription(message).asRuntimeException(trailers);
     }
 
     /** The file-system error a failed call carried, if it carried one (a transport failure does not). */

@@ -258,7 +258,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendError(ChannelHandlerContext context, IOException error) {
-        context.writeAndFlush(TransferProtocol.error(context.alloc(), ErrorCode.of(error), String.valueOf(error.getMessage())));
+        context.writeAndFlush(TransferProtocol.error(context.alloc(), ErrorCode.of(error), ufs.clientMessage(error)));
     }
 
     private void protocolError(ChannelHandlerContext context, String problem) {

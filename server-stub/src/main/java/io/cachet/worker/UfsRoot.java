@@ -217,7 +217,7 @@ final class UfsRoot {
         }
         Path parent = target.getParent();
         if (!Files.isDirectory(parent)) {
-            requireNoFileAncestor(parent, clientPath);
+            requireNoFileAncestor(target, clientPath);
             if (!createParents) {
                 throw new FileNotFoundException("Parent directory of " + clientPath + " does not exist");
             }
@@ -247,6 +247,12 @@ final class UfsRoot {
             Files.deleteIfExists(temporary);
             throw new IOException("The under-file-system cannot rename atomically: " + e.getMessage(), e);
         }
+    }
+
+    /** An error message as a client may see it: the root's local location is not its business. */
+    String clientMessage(IOException error) {
+        String message = String.valueOf(error.getMessage());
+        return message.replace(root.toString(), "");
     }
 
     private void requireNoFileAncestor(Path local, String clientPath) throws IOException {

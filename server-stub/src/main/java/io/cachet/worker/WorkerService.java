@@ -64,13 +64,13 @@ final class WorkerService extends WorkerServiceGrpc.WorkerServiceImplBase {
         T run() throws IOException;
     }
 
-    private static <T> void answer(StreamObserver<T> response, Call<T> call) {
+    private <T> void answer(StreamObserver<T> response, Call<T> call) {
         T result;
         try {
             result = call.run();
         }
         catch (IOException e) {
-            response.onError(RemoteErrors.toStatus(e));
+            response.onError(RemoteErrors.toStatus(e, ufs.clientMessage(e)));
             return;
         }
         response.onNext(result);

@@ -1,0 +1,283 @@
+package io.cachet.minicluster;
+
+import io.cachet.client.CachetClient;
+import io.cachet.conf.CachetConfig;
+import io.cachet.coordinator.CoordinatorServer;
+import io.cachet.worker.WorkerServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A coordinator and N workers on loopback, for tests and for {@code cachet local}: in this JVM, or each
+ * in a JVM of its own (for kill and restart tests). Every node gets the same properties (TLS settings,
+ * say) plus its own; workers share one under-file-system root and each has its own cache directory.
+ */
+public final class MiniCluster implements AutoCloseable {
+    private final Path directory;
+    private final Map<String, String> properties;
+    private final List<String> workerHosts;
+    private final boolean separateProcesses;
+    private final Path ufsRoot;
+    private final int coordinatorPort;
+    private Node coordinator;
+    private final List<Node> workers = new ArrayList<>();
+
+    /** A running server: in this JVM or another. */
+    public interface Node extends AutoCloseable {
+        /** Stops it cleanly. */
+        @Override
+        void close();
+
+        /** Stops it as a crash would: no goodbye to anyone. In-process nodes can only be closed. */
+        void kill();
+
+        boolean isAlive();
+    }
+
+    private MiniCluster(Builder builder) throws IOException {
+        this.directory = Files.createDirectories(builder.directory);
+        this.properties = Map.copyOf(builder.properties);
+        this.workerHosts = List.copyOf(builder.workerHosts);
+        this.separateProcesses = builder.separateProcesses;
+        this.ufsRoot = Files.createDirectories(directory.resolve("ufs"));
+        this.coordinatorPort = freePort();
+    }
+
+    public static Builder builder(Path directory) {
+        return new Builder(directory);
+    }
+
+    /** The settings a client uses to reach this cluster: the shared properties and the coordinator's address. */
+    public Map<String, String> clientProperties() {
+        Map<String, String> client = new HashMap<>(properties);
+        client.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
+        return client;
+    }
+
+    public CachetConfig clientConfig() {
+        return isolatedConfig(clientProperties(), "MiniCluster client");
+    }
+
+    public CachetClient newClient() throws IOException {
+        return CachetClient.connect(clientConfig());
+    }
+
+    public Path ufsRoot() {
+        return ufsRoot;
+    }
+
+    public int coordinatorPort() {
+        return coordinatorPort;
+    }
+
+    public Node coordinator() {
+        return coordinator;
+    }
+
+    public List<Node> workers() {
+        return List.copyOf(workers);
+    }
+
+    /** The in-process worker server at {@code index}; only for in-process clusters. */
+    public WorkerServer workerServer(int index) {
+        if (workers.get(index) instanceof InProcessNode<?> node && node.server() instanceof WorkerServer server) {
+            return server;
+        }
+        throw new IllegalStateException("Worker " + index + " runs in another process");
+    }
+
+    public CoordinatorServer coordinatorServer() {
+        if (coordinator instanceof InProcessNode<?> node && node.server() instanceof CoordinatorServer server) {
+            return server;
+        }
+        throw new IllegalStateException("The coordinator runs in another process");
+    }
+
+    /** Starts one more worker (on the next loopback host if hosts were given) and waits until clients can see it. */
+    public Node addWorker() throws IOException {
+        int index = workers.size();
+        Node worker = startWorker(index);
+        workers.add(worker);
+        awaitMembership((int) countAlive(), Duration.ofSeconds(30));
+        return worker;
+    }
+
+    /** Starts the worker at {@code index} again, with the same cache directory and so the same id. */
+    public Node restartWorker(int index) throws IOException {
+        workers.get(index).close();
+        Node worker = startWorker(index);
+        workers.set(index, worker);
+        awaitMembership((int) countAlive(), Duration.ofSeconds(30));
+        return worker;
+    }
+
+    public Path workerCacheDirectory(int index) {
+        return directory.resolve("worker-" + index);
+    }
+
+    /** Waits until the coordinator lists exactly {@code count} workers. */
+    public void awaitMembership(int count, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = -1;
+        while (System.nanoTime() < deadline) {
+            try (CachetClient client = newClient()) {
+                seen = client.workers().size();
+                if (seen == count) {
+                    return;
+                }
+            }
+            catch (IOException e) {
+                // the coordinator may still be starting
+            }
+            sleep(100);
+        }
+        throw new IOException("The coordinator listed %d workers, not %d, within %s".formatted(seen, count, timeout));
+    }
+
+    @Override
+    public void close() {
+        workers.forEach(Node::close);
+        if (coordinator != null) {
+            coordinator.close();
+        }
+    }
+
+    private MiniCluster startAll(int workerCount) throws IOException {
+        coordinator = separateProcesses
+                ? ProcessNode.start("coordinator", nodeProperties(coordinatorSettings()), directory.resolve("coordinator.log"))
+                : InProcessNode.of(CoordinatorServer.start(isolatedConfig(nodeProperties(coordinatorSettings()), "MiniCluster coordinator")));
+        for (int i = 0; i < workerCount; i++) {
+            workers.add(startWorker(i));
+        }
+        awaitMembership(workerCount, Duration.ofSeconds(60));
+        return this;
+    }
+
+    private Map<String, String> coordinatorSettings() {
+        return Map.of(
+                "cachet.coordinator.bind.host", "127.0.0.1",
+                "cachet.coordinator.rpc.port", String.valueOf(coordinatorPort));
+    }
+
+    private Node startWorker(int index) throws IOException {
+        String host = workerHosts.isEmpty() ? "localhost" : workerHosts.get(index % workerHosts.size());
+        Map<String, String> settings = new HashMap<>();
+        settings.put("cachet.worker.hostname", host);
+        settings.put("cachet.worker.bind.host", host.equals("localhost") ? "127.0.0.1" : host);
+        settings.put("cachet.worker.rpc.port", String.valueOf(freePort()));
+        settings.put("cachet.worker.data.port", String.valueOf(freePort()));
+        settings.put("cachet.worker.cache.dir", workerCacheDirectory(index).toString());
+        settings.put("cachet.worker.ufs.root", ufsRoot.toUri().toString());
+        Map<String, String> merged = nodeProperties(settings);
+        if (separateProcesses) {
+            return ProcessNode.start("worker", merged, directory.resolve("worker-" + index + ".log"));
+        }
+        return InProcessNode.of(WorkerServer.start(isolatedConfig(merged, "MiniCluster worker " + index)));
+    }
+
+    private Map<String, String> nodeProperties(Map<String, String> own) {
+        Map<String, String> merged = new HashMap<>();
+        merged.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
+        merged.put("cachet.worker.heartbeat.interval", "200ms");
+        merged.put("cachet.coordinator.worker.timeout", "2s");
+        merged.putAll(properties);
+        merged.putAll(own);
+        return merged;
+    }
+
+    private long countAlive() {
+        return workers.stream().filter(Node::isAlive).count();
+    }
+
+    /** Configuration from these properties only: a test's own system properties must not leak into servers. */
+    static CachetConfig isolatedConfig(Map<String, String> properties, String scope) {
+        return CachetConfig.builder()
+                .environment(Map.of())
+                .systemProperties(new Properties())
+                .classLoader(new ClassLoader(null) {})
+                .engineProperties(scope, properties)
+                .build();
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        }
+    }
+
+    public static final class Builder {
+        private final Path directory;
+        private final Map<String, String> properties = new HashMap<>();
+        private final List<String> workerHosts = new ArrayList<>();
+        private int workers = 1;
+        private boolean separateProcesses;
+
+        private Builder(Path directory) {
+            this.directory = requireNonNull(directory, "directory is null");
+        }
+
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        /** Properties every node gets (TLS settings, say). */
+        public Builder properties(Map<String, String> properties) {
+            this.properties.putAll(properties);
+            return this;
+        }
+
+        public Builder property(String key, String value) {
+            this.properties.put(key, value);
+            return this;
+        }
+
+        /** Host names or loopback addresses (127.0.0.2, ...) the workers bind to and advertise, in turn. */
+        public Builder workerHosts(List<String> hosts) {
+            this.workerHosts.addAll(hosts);
+            return this;
+        }
+
+        /** Each server in a JVM of its own. */
+        public Builder separateProcesses(boolean separateProcesses) {
+            this.separateProcesses = separateProcesses;
+            return this;
+        }
+
+        public MiniCluster start() throws IOException {
+            MiniCluster cluster = new MiniCluster(this);
+            try {
+                return cluster.startAll(workers);
+            }
+            catch (IOException | RuntimeException e) {
+                cluster.close();
+                throw e;
+            }
+        }
+    }
+}

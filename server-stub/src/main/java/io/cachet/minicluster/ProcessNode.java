@@ -1,0 +1,76 @@
+package io.cachet.minicluster;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A server in a JVM of its own, started through the {@code cachet} launcher with {@code --set} properties. */
+final class ProcessNode implements MiniCluster.Node {
+    private final Process process;
+    private final String role;
+    private final Path log;
+
+    private ProcessNode(Process process, String role, Path log) {
+        this.process = process;
+        this.role = role;
+        this.log = log;
+    }
+
+    static ProcessNode start(String role, Map<String, String> properties, Path log) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.add("-XX:+IgnoreUnrecognizedVMOptions");
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.cachet.cli.CachetCommand");
+        command.add(role);
+        properties.forEach((key, value) -> {
+            command.add("--set");
+            command.add(key + "=" + value);
+        });
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        return new ProcessNode(process, role, log);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        await();
+    }
+
+    @Override
+    public void kill() {
+        process.destroyForcibly();
+        await();
+    }
+
+    @Override
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    private void await() {
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return role + " process " + process.pid() + " (log " + log + ")";
+    }
+}

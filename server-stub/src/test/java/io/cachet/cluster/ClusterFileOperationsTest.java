@@ -1,0 +1,187 @@
+package io.cachet.cluster;
+
+import io.cachet.client.CachetClient;
+import io.cachet.client.CachetInputStream;
+import io.cachet.client.FileStatus;
+import io.cachet.minicluster.MiniCluster;
+import io.cachet.tls.TestPki;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.EOFException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** End-to-end file operations against a real coordinator and workers, over TLS and over plaintext. */
+class ClusterFileOperationsTest {
+    static final int PAGE = 64 << 10;
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class OverTls extends Operations {
+        @Override
+        Map<String, String> properties(Path directory) {
+            TestPki pki = TestPki.create(directory, "Cluster CA");
+            return pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS));
+        }
+
+        @Test
+        void everyConnectionWasEncrypted() throws IOException {
+            roundTrip("/tls-check.bin", 3 * PAGE);
+            assertThat(client.metrics().tlsHandshakes()).isGreaterThanOrEqualTo(2);
+            for (int i = 0; i < 2; i++) {
+                assertThat(cluster.workerServer(i).connections().plaintextConnections()).isZero();
+            }
+            assertThat(cluster.coordinatorServer().connections().plaintextConnections()).isZero();
+            assertThat(cluster.coordinatorServer().connections().tlsHandshakes()).isPositive();
+        }
+    }
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class OverPlaintext extends Operations {
+        @Override
+        Map<String, String> properties(Path directory) {
+            return Map.of();
+        }
+    }
+
+    abstract static class Operations {
+        MiniCluster cluster;
+        CachetClient client;
+
+        abstract Map<String, String> properties(Path directory);
+
+        @BeforeAll
+        void startCluster(@TempDir Path directory) throws IOException {
+            Map<String, String> properties = new HashMap<>(properties(directory));
+            properties.put("cachet.worker.page.size", String.valueOf(PAGE));
+            properties.put("cachet.client.read.ahead", String.valueOf(2 * PAGE));
+            cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).properties(properties).start();
+            client = cluster.newClient();
+        }
+
+        @AfterAll
+        void stopCluster() {
+            if (client != null) {
+                client.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+
+        @Test
+        void filesOfEdgeSizesRoundTripByteForByte() throws IOException {
+            for (int size : List.of(0, 1, PAGE - 1, PAGE, PAGE + 1, 3 * PAGE + 17)) {
+                byte[] written = roundTrip("/sizes/file-" + size, size);
+                assertThat(client.status("/sizes/file-" + size).length()).isEqualTo(size);
+                assertThat(Files.readAllBytes(cluster.ufsRoot().resolve("sizes/file-" + size))).isEqualTo(written);
+            }
+        }
+
+        @Test
+        void rangesPositionedReadsAndReadsPastTheEnd() throws IOException {
+            byte[] content = write("/ranges.bin", 2 * PAGE + 100);
+            try (CachetInputStream in = client.open("/ranges.bin")) {
+                byte[] middle = new byte[PAGE];
+                in.readFully(PAGE / 2, middle, 0, PAGE);
+                assertThat(middle).isEqualTo(java.util.Arrays.copyOfRange(content, PAGE / 2, PAGE / 2 + PAGE));
+
+                in.seek(PAGE + 10);
+                byte[] afterSeek = new byte[50];
+                assertThat(in.readNBytes(afterSeek, 0, 50)).isEqualTo(50);
+                assertThat(afterSeek).isEqualTo(java.util.Arrays.copyOfRange(content, PAGE + 10, PAGE + 60));
+                assertThat(in.position()).isEqualTo(PAGE + 60);
+
+                byte[] tail = new byte[500];
+                assertThat(in.read(2L * PAGE + 50, tail, 0, 500)).isEqualTo(50);
+                assertThat(in.read(2L * PAGE + 100, tail, 0, 10)).isEqualTo(-1);
+                assertThat(in.position()).as("positioned reads leave the stream where it was").isEqualTo(PAGE + 60);
+
+                in.seek(content.length);
+                assertThat(in.read()).isEqualTo(-1);
+                assertThatThrownBy(() -> in.seek(content.length + 1L)).isInstanceOf(EOFException.class);
+                assertThatThrownBy(() -> in.readFully(2L * PAGE, new byte[200], 0, 200)).isInstanceOf(EOFException.class);
+            }
+        }
+
+        @Test
+        void metadataOperations() throws IOException {
+            assertThat(client.mkdirs("/meta/a/b")).isTrue();
+            assertThat(client.status("/meta/a").directory()).isTrue();
+            write("/meta/a/one.txt", 10);
+            write("/meta/a/two.txt", 20);
+            assertThat(client.list("/meta/a")).extracting(FileStatus::path).containsExactly("/meta/a/b", "/meta/a/one.txt", "/meta/a/two.txt");
+            assertThat(client.list("/meta/a/one.txt")).extracting(FileStatus::length).containsExactly(10L);
+
+            assertThatThrownBy(() -> client.status("/meta/missing")).isInstanceOf(FileNotFoundException.class).hasMessageContaining("/meta/missing");
+            assertThatThrownBy(() -> client.delete("/meta/a", false)).isInstanceOf(DirectoryNotEmptyException.class);
+            assertThat(client.delete("/meta/nothing-here", false)).isFalse();
+
+            assertThat(client.rename("/meta/a/one.txt", "/meta/a/b")).as("into a directory").isTrue();
+            assertThat(client.status("/meta/a/b/one.txt").length()).isEqualTo(10);
+            assertThat(client.rename("/meta/a/two.txt", "/meta/a/b/one.txt")).as("never over a file").isFalse();
+            assertThat(client.rename("/meta/a/missing", "/meta/x")).isFalse();
+            assertThat(client.rename("/meta/a", "/meta/a/b/inside")).as("not into itself").isFalse();
+            assertThat(client.rename("/meta/a/two.txt", "/meta/renamed.txt")).isTrue();
+            assertThat(read("/meta/renamed.txt")).hasSize(20);
+
+            assertThatThrownBy(() -> client.mkdirs("/meta/renamed.txt/sub")).isInstanceOf(NotDirectoryException.class);
+            assertThat(client.delete("/meta", true)).isTrue();
+            assertThatThrownBy(() -> client.status("/meta")).isInstanceOf(FileNotFoundException.class);
+        }
+
+        @Test
+        void createFollowsOverwriteAndParentRules() throws IOException {
+            write("/create/existing.txt", 5);
+            assertThatThrownBy(() -> client.create("/create/existing.txt", false, true)).isInstanceOf(FileAlreadyExistsException.class);
+            byte[] replaced = write("/create/existing.txt", 7);
+            assertThat(read("/create/existing.txt")).isEqualTo(replaced);
+
+            assertThatThrownBy(() -> client.create("/create/no-parent/file", false, false)).isInstanceOf(FileNotFoundException.class);
+            assertThatThrownBy(() -> client.create("/create/existing.txt/child", true, true)).isInstanceOf(NotDirectoryException.class);
+            assertThatThrownBy(() -> client.create("/create", true, true)).hasMessageContaining("is a directory");
+            assertThatThrownBy(() -> client.open("/create")).hasMessageContaining("is a directory");
+        }
+
+        byte[] roundTrip(String path, int size) throws IOException {
+            byte[] written = write(path, size);
+            assertThat(read(path)).as(path).isEqualTo(written);
+            return written;
+        }
+
+        byte[] write(String path, int size) throws IOException {
+            byte[] content = new byte[size];
+            new Random(path.hashCode() + size).nextBytes(content);
+            try (OutputStream out = client.create(path, true, true)) {
+                out.write(content);
+            }
+            return content;
+        }
+
+        byte[] read(String path) throws IOException {
+            try (InputStream in = client.open(path)) {
+                return in.readAllBytes();
+            }
+        }
+    }
+}
