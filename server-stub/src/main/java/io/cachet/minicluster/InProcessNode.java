@@ -3,14 +3,21 @@ package io.cachet.minicluster;
 /** A server running in this JVM. */
 final class InProcessNode<T extends AutoCloseable> implements MiniCluster.Node {
     private final T server;
+    private final int rpcPort;
     private volatile boolean alive = true;
 
-    private InProcessNode(T server) {
+    private InProcessNode(T server, int rpcPort) {
         this.server = server;
+        this.rpcPort = rpcPort;
     }
 
-    static <T extends AutoCloseable> InProcessNode<T> of(T server) {
-        return new InProcessNode<>(server);
+    static <T extends AutoCloseable> InProcessNode<T> of(T server, int rpcPort) {
+        return new InProcessNode<>(server, rpcPort);
+    }
+
+    @Override
+    public int rpcPort() {
+        return rpcPort;
     }
 
     T server() {

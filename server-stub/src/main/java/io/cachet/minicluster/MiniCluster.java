@@ -44,6 +44,9 @@ public final class MiniCluster implements AutoCloseable {
         void kill();
 
         boolean isAlive();
+
+        /** The port of its gRPC listener, which identifies it in the membership list. */
+        int rpcPort();
     }
 
     private MiniCluster(Builder builder) throws IOException {
@@ -156,8 +159,8 @@ public final class MiniCluster implements AutoCloseable {
 
     private MiniCluster startAll(int workerCount) throws IOException {
         coordinator = separateProcesses
-                ? ProcessNode.start("coordinator", nodeProperties(coordinatorSettings()), directory.resolve("coordinator.log"))
-                : InProcessNode.of(CoordinatorServer.start(isolatedConfig(nodeProperties(coordinatorSettings()), "MiniCluster coordinator")));
+                ? ProcessNode.start("coordinator", nodeProperties(coordinatorSettings()), directory.resolve("coordinator.log"), coordinatorPort)
+                : InProcessNode.of(CoordinatorServer.start(isolatedConfig(nodeProperties(coordinatorSettings()), "MiniCluster coordinator")), coordinatorPort);
         for (int i = 0; i < workerCount; i++) {
             workers.add(startWorker(i));
         }
@@ -176,15 +179,16 @@ public final class MiniCluster implements AutoCloseable {
         Map<String, String> settings = new HashMap<>();
         settings.put("cachet.worker.hostname", host);
         settings.put("cachet.worker.bind.host", host.equals("localhost") ? "127.0.0.1" : host);
-        settings.put("cachet.worker.rpc.port", String.valueOf(freePort()));
+        int rpcPort = freePort();
+        settings.put("cachet.worker.rpc.port", String.valueOf(rpcPort));
         settings.put("cachet.worker.data.port", String.valueOf(freePort()));
         settings.put("cachet.worker.cache.dir", workerCacheDirectory(index).toString());
         settings.put("cachet.worker.ufs.root", ufsRoot.toUri().toString());
         Map<String, String> merged = nodeProperties(settings);
         if (separateProcesses) {
-            return ProcessNode.start("worker", merged, directory.resolve("worker-" + index + ".log"));
+            return ProcessNode.start("worker", merged, directory.resolve("worker-" + index + ".log"), rpcPort);
         }
-        return InProcessNode.of(WorkerServer.start(isolatedConfig(merged, "MiniCluster worker " + index)));
+        return InProcessNode.of(WorkerServer.start(isolatedConfig(merged, "MiniCluster worker " + index)), rpcPort);
     }
 
     private Map<String, String> nodeProperties(Map<String, String> own) {

@@ -12,14 +12,16 @@ final class ProcessNode implements MiniCluster.Node {
     private final Process process;
     private final String role;
     private final Path log;
+    private final int rpcPort;
 
-    private ProcessNode(Process process, String role, Path log) {
+    private ProcessNode(Process process, String role, Path log, int rpcPort) {
         this.process = process;
         this.role = role;
         this.log = log;
+        this.rpcPort = rpcPort;
     }
 
-    static ProcessNode start(String role, Map<String, String> properties, Path log) throws IOException {
+    static ProcessNode start(String role, Map<String, String> properties, Path log, int rpcPort) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
@@ -37,7 +39,12 @@ final class ProcessNode implements MiniCluster.Node {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        return new ProcessNode(process, role, log);
+        return new ProcessNode(process, role, log, rpcPort);
+    }
+
+    @Override
+    public int rpcPort() {
+        return rpcPort;
     }
 
     @Override
