@@ -1,0 +1,93 @@
+package io.cachet.cluster;
+
+import io.cachet.client.CachetClient;
+import io.cachet.minicluster.MiniCluster;
+import io.cachet.routing.WorkerAddress;
+import io.cachet.tls.TestPki;
+import io.cachet.tls.TlsContexts;
+import io.cachet.tls.TlsSettings;
+import io.cachet.transfer.DataConnection;
+import io.cachet.transfer.FrameType;
+import io.cachet.transfer.TransferProtocol;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A writer that dies mid-stream leaves the previous file as it was and no temporary file behind. */
+class WriteAtomicityTest {
+    @Test
+    void writerDyingMidStreamLeavesTheOldFileIntactAndNoTemporaryFile(@TempDir Path directory) throws Exception {
+        TestPki pki = TestPki.create(directory, "Write CA");
+        Map<String, String> tls = pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).properties(tls).start();
+                CachetClient client = cluster.newClient()) {
+            byte[] original = ClusterFiles.write(client, "/atomic/data.bin", 300_000);
+            WorkerAddress owner = client.owner("/atomic/data.bin");
+
+            DataConnection dying = DataConnection.open(new Bootstrap().group(group).channel(NioSocketChannel.class), owner,
+                    Optional.of(TlsContexts.load(TlsSettings.from(cluster.clientConfig()))), Duration.ofSeconds(10));
+            dying.send(TransferProtocol.writeOpen(ByteBufAllocator.DEFAULT, "/atomic/data.bin", true, true));
+            assertThat(dying.next(Duration.ofSeconds(10)).type()).isEqualTo(FrameType.OK);
+            dying.send(TransferProtocol.frame(ByteBufAllocator.DEFAULT, FrameType.WRITE_DATA, Unpooled.wrappedBuffer(new byte[100_000])));
+            assertThat(temporaryFiles(cluster.ufsRoot().resolve("atomic"))).as("the write is under way").hasSize(1);
+
+            dying.close();
+
+            awaitNoTemporaryFiles(cluster.ufsRoot().resolve("atomic"));
+            assertThat(Files.readAllBytes(cluster.ufsRoot().resolve("atomic/data.bin"))).isEqualTo(original);
+            assertThat(ClusterFiles.read(client, "/atomic/data.bin")).isEqualTo(original);
+            assertThat(client.list("/atomic")).hasSize(1);
+        }
+        finally {
+            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Test
+    void readersSeeTheOldFileUntilTheNewOneIsClosed(@TempDir Path directory) throws IOException {
+        try (MiniCluster cluster = MiniCluster.builder(directory).workers(1).start();
+                CachetClient client = cluster.newClient()) {
+            byte[] original = ClusterFiles.write(client, "/atomic/visible.bin", 5000);
+            byte[] replacement = ClusterFiles.content("/replacement", 8000);
+            try (var out = client.create("/atomic/visible.bin", true, true)) {
+                out.write(replacement, 0, 4000);
+                out.flush();
+                assertThat(ClusterFiles.read(client, "/atomic/visible.bin")).isEqualTo(original);
+                out.write(replacement, 4000, 4000);
+            }
+            assertThat(ClusterFiles.read(client, "/atomic/visible.bin")).isEqualTo(replacement);
+        }
+    }
+
+    private static List<Path> temporaryFiles(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(file -> file.getFileName().toString().startsWith(".cachet-tmp-")).toList();
+        }
+    }
+
+    private static void awaitNoTemporaryFiles(Path directory) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!temporaryFiles(directory).isEmpty()) {
+            assertThat(System.nanoTime()).as("temporary file still present: " + temporaryFiles(directory)).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+}
