@@ -2,7 +2,6 @@ package io.cachet.cli;
 
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.ConfigException;
-import io.cachet.tls.TlsHandshakeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +16,7 @@ import static java.util.Objects.requireNonNull;
         mixinStandardHelpOptions = true,
         versionProvider = CachetCommand.Version.class,
         description = "Cachet: a caching data layer with TLS on every connection.",
-        subcommands = {CertsCommand.class, ConfCommand.class, TlsCommand.class, ServerCommands.Coordinator.class, ServerCommands.Worker.class, LocalCommand.class})
+        subcommands = {CertsCommand.class, ConfCommand.class, TlsCommand.class, ServerCommands.Coordinator.class, ServerCommands.Worker.class, LocalCommand.class, FsCommand.class})
 public final class CachetCommand implements Runnable {
     static final String COMMAND_LINE_SCOPE = "command line (--set)";
 
@@ -40,7 +39,7 @@ public final class CachetCommand implements Runnable {
     static CommandLine commandLine(Map<String, String> environment, Properties systemProperties) {
         CommandLine commandLine = new CommandLine(new CachetCommand(environment, systemProperties)).setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
-            if (exception instanceof ConfigException || exception instanceof TlsHandshakeException) {
+            if (exception instanceof ConfigException || exception instanceof java.io.IOException) {
                 line.getErr().println("cachet: " + exception.getMessage());
                 return 2;
             }
