@@ -5,6 +5,7 @@ import io.cachet.tls.HandshakeFailures;
 import io.cachet.tls.TlsContexts;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -23,16 +24,18 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * One client connection to a worker's data port, used by one request at a time. Reads are pulled
- * (auto-read off): the connection reads from the socket only as fast as the caller takes frames,
- * which is the back-pressure for streaming reads.
+ * One client connection to a worker's data port, used by one request at a time. The socket is read
+ * ahead of the caller until a few pages are queued, then reading pauses until the caller catches up:
+ * that is the back-pressure for streaming reads.
  */
 public final class DataConnection implements AutoCloseable {
-    private static final int READ_WHEN_BELOW = 4;
+    private static final long PAUSE_ABOVE_BYTES = 8 << 20;
+    private static final long RESUME_BELOW_BYTES = 2 << 20;
 
     /** A received frame; the caller releases {@code content}. */
     public record Frame(FrameType type, ByteBuf content) {}
@@ -43,15 +46,20 @@ public final class DataConnection implements AutoCloseable {
 
     private final Channel channel;
     private final LinkedBlockingQueue<Object> inbox;
+    private final Object writable;
+    private final AtomicLong queuedBytes;
     private final WorkerAddress worker;
     private final boolean tls;
     private final Duration handshakeTimeout;
     private boolean answered;
     private boolean broken;
 
-    private DataConnection(Channel channel, LinkedBlockingQueue<Object> inbox, WorkerAddress worker, boolean tls, Duration handshakeTimeout) {
+    private DataConnection(Channel channel, LinkedBlockingQueue<Object> inbox, Object writable, AtomicLong queuedBytes, WorkerAddress worker, boolean tls,
+            Duration handshakeTimeout) {
         this.channel = channel;
         this.inbox = inbox;
+        this.writable = writable;
+        this.queuedBytes = queuedBytes;
         this.worker = worker;
         this.tls = tls;
         this.handshakeTimeout = handshakeTimeout;
@@ -60,10 +68,13 @@ public final class DataConnection implements AutoCloseable {
     /** Connects, completes the TLS handshake when {@code tls} is given, and sends the preface. */
     public static DataConnection open(Bootstrap base, WorkerAddress worker, Optional<TlsContexts> tls, Duration timeout) throws IOException {
         LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+        Object writable = new Object();
+        AtomicLong queuedBytes = new AtomicLong();
         InetSocketAddress address = new InetSocketAddress(worker.host(), worker.dataPort());
         Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(timeout);
         Bootstrap bootstrap = base.clone()
-                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 64 << 10, 1 << 20))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, TransferProtocol.WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -73,7 +84,7 @@ public final class DataConnection implements AutoCloseable {
                             handler.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
                             channel.pipeline().addLast(handler);
                         }
-                        channel.pipeline().addLast(TransferProtocol.frameDecoder(), new Inbox(inbox));
+                        channel.pipeline().addLast(TransferProtocol.frameDecoder(), new Inbox(inbox, writable, queuedBytes));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(address);
@@ -91,7 +102,7 @@ public final class DataConnection implements AutoCloseable {
             }
         }
         channel.writeAndFlush(TransferProtocol.preface(channel.alloc()));
-        return new DataConnection(channel, inbox, worker, tls.isPresent(), handshakeTimeout);
+        return new DataConnection(channel, inbox, writable, queuedBytes, worker, tls.isPresent(), handshakeTimeout);
     }
 
     public WorkerAddress worker() {
@@ -106,10 +117,11 @@ public final class DataConnection implements AutoCloseable {
             throw closedBeforeAnswer(null);
         }
         channel.writeAndFlush(frame);
-        while (!channel.isWritable() && channel.isActive()) {
-            synchronized (this) {
+        synchronized (writable) {
+            while (!channel.isWritable() && channel.isActive()) {
                 try {
-                    wait(50);
+                    // Woken by channelWritabilityChanged or channelInactive; the timeout only guards a lost wake-up.
+                    writable.wait(1000);
                 }
                 catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -121,9 +133,6 @@ public final class DataConnection implements AutoCloseable {
 
     /** The next frame from the worker; the caller releases its content. */
     public Frame next(Duration timeout) throws IOException {
-        if (inbox.size() < READ_WHEN_BELOW) {
-            channel.read();
-        }
         Object item;
         try {
             item = inbox.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -139,6 +148,9 @@ public final class DataConnection implements AutoCloseable {
         }
         if (item instanceof Frame frame) {
             answered = true;
+            if (queuedBytes.addAndGet(-frame.content().readableBytes()) < RESUME_BELOW_BYTES && !channel.config().isAutoRead()) {
+                channel.config().setAutoRead(true);
+            }
             return frame;
         }
         broken = true;
@@ -179,16 +191,32 @@ public final class DataConnection implements AutoCloseable {
 
     private static final class Inbox extends ChannelInboundHandlerAdapter {
         private final LinkedBlockingQueue<Object> inbox;
+        private final Object writable;
+        private final AtomicLong queuedBytes;
 
-        Inbox(LinkedBlockingQueue<Object> inbox) {
+        Inbox(LinkedBlockingQueue<Object> inbox, Object writable, AtomicLong queuedBytes) {
             this.inbox = inbox;
+            this.writable = writable;
+            this.queuedBytes = queuedBytes;
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext context) {
+            synchronized (writable) {
+                writable.notifyAll();
+            }
+            context.fireChannelWritabilityChanged();
         }
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object message) {
             ByteBuf frame = (ByteBuf) message;
             try {
-                inbox.add(new Frame(FrameType.fromWire(frame.readByte()), frame));
+                Frame received = new Frame(FrameType.fromWire(frame.readByte()), frame);
+                if (queuedBytes.addAndGet(frame.readableBytes()) > PAUSE_ABOVE_BYTES) {
+                    context.channel().config().setAutoRead(false);
+                }
+                inbox.add(received);
             }
             catch (IllegalArgumentException e) {
                 frame.release();
@@ -206,6 +234,9 @@ public final class DataConnection implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext context) {
             inbox.add(CLOSED);
+            synchronized (writable) {
+                writable.notifyAll();
+            }
         }
     }
 }

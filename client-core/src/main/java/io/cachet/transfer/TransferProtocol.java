@@ -21,6 +21,8 @@ public final class TransferProtocol {
     public static final byte TLS_HANDSHAKE_RECORD = 0x16;
     /** Sent by a plaintext listener to a client that started a TLS handshake, so its TLS engine reports a plaintext answer. */
     public static final byte[] PLAINTEXT_ANSWER = "CACHET PLAINTEXT: this port does not speak TLS\n".getBytes(StandardCharsets.US_ASCII);
+    /** Outbound buffering per connection: enough for a few pages in flight, bounded so a slow peer pushes back. */
+    public static final io.netty.channel.WriteBufferWaterMark WATER_MARK = new io.netty.channel.WriteBufferWaterMark(2 << 20, 8 << 20);
     private static final int HEADER_LENGTH = 5;
     private static final int MAX_FRAME_LENGTH = 64 << 20;
 
@@ -45,7 +47,10 @@ public final class TransferProtocol {
 
     /** Splits the byte stream into frames; each decoded frame starts with its type byte. */
     public static LengthFieldBasedFrameDecoder frameDecoder() {
-        return new LengthFieldBasedFrameDecoder(MAX_FRAME_LENGTH, 0, 4, 0, 4);
+        LengthFieldBasedFrameDecoder decoder = new LengthFieldBasedFrameDecoder(MAX_FRAME_LENGTH, 0, 4, 0, 4);
+        // Frames of up to a page arrive in many socket reads: compose them instead of copying into one buffer.
+        decoder.setCumulator(io.netty.handler.codec.ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+        return decoder;
     }
 
     /** A frame header for a payload of {@code payloadLength} bytes that the caller writes next. */
