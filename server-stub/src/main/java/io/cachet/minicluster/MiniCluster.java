@@ -126,6 +126,12 @@ public final class MiniCluster implements AutoCloseable {
         return worker;
     }
 
+    /** Stops the coordinator and starts a new one on the same port; its membership starts empty and fills as workers beat. */
+    public void restartCoordinator() throws IOException {
+        coordinator.close();
+        coordinator = startCoordinator();
+    }
+
     public Path workerCacheDirectory(int index) {
         return directory.resolve("worker-" + index);
     }
@@ -157,10 +163,14 @@ public final class MiniCluster implements AutoCloseable {
         }
     }
 
-    private MiniCluster startAll(int workerCount) throws IOException {
-        coordinator = separateProcesses
+    private Node startCoordinator() throws IOException {
+        return separateProcesses
                 ? ProcessNode.start("coordinator", nodeProperties(coordinatorSettings()), directory.resolve("coordinator.log"), coordinatorPort)
                 : InProcessNode.of(CoordinatorServer.start(isolatedConfig(nodeProperties(coordinatorSettings()), "MiniCluster coordinator")), coordinatorPort);
+    }
+
+    private MiniCluster startAll(int workerCount) throws IOException {
+        coordinator = startCoordinator();
         for (int i = 0; i < workerCount; i++) {
             workers.add(startWorker(i));
         }
