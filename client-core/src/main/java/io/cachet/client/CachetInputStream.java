@@ -164,6 +164,11 @@ public final class CachetInputStream extends InputStream {
         return skipped;
     }
 
+    /** Releases the read-ahead window and its connection; the next sequential read opens a new one. */
+    public void unbuffer() {
+        dropWindow(true);
+    }
+
     @Override
     public void close() {
         if (!closed) {

@@ -1,0 +1,274 @@
+package io.cachet.hadoop;
+
+import io.cachet.client.CachetClient;
+import io.cachet.conf.CachetConfig;
+import io.cachet.conf.CachetKeys;
+import io.cachet.routing.WorkerAddress;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BlockLocation;
+import org.apache.hadoop.fs.CommonPathCapabilities;
+import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.fs.statistics.IOStatistics;
+import org.apache.hadoop.fs.statistics.IOStatisticsSource;
+import org.apache.hadoop.fs.statistics.impl.IOStatisticsBinding;
+import org.apache.hadoop.util.Progressable;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code cachet://coordinator-host:port/path}: Cachet as a Hadoop FileSystem. The URI's authority
+ * names the coordinator; {@code cachet:///path} uses {@code cachet.coordinator.address}. Every
+ * {@code cachet.*} key of the Hadoop Configuration (core-site.xml, {@code spark.hadoop.cachet.*})
+ * overrides JVM system properties and the site file. Nothing touches the network before
+ * {@link #initialize}.
+ */
+public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
+    public static final String SCHEME = "cachet";
+    private static final String BLOCK_SIZE_KEY = "fs.cachet.block.size";
+    private static final long DEFAULT_BLOCK_SIZE = 128L << 20;
+
+    private URI uri;
+    private Path workingDirectory;
+    private CachetClient client;
+    private long blockSize;
+    private String user;
+
+    @Override
+    public String getScheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public void initialize(URI name, Configuration conf) throws IOException {
+        super.initialize(name, conf);
+        setConf(conf);
+        Map<String, String> properties = new HashMap<>();
+        for (Map.Entry<String, String> entry : conf) {
+            if (entry.getKey().startsWith("cachet.")) {
+                // get() applies Hadoop's variable expansion, as every other Hadoop setting gets.
+                properties.put(entry.getKey(), conf.get(entry.getKey()));
+            }
+        }
+        if (name.getHost() != null) {
+            properties.put(CachetKeys.COORDINATOR_ADDRESS.name(), name.getHost() + ":" + (name.getPort() > 0 ? name.getPort() : getDefaultPort()));
+        }
+        CachetConfig config = CachetConfig.builder().engineProperties("Hadoop Configuration", properties).build();
+        this.uri = URI.create(SCHEME + "://" + (name.getAuthority() == null ? "" : name.getAuthority()));
+        this.client = CachetClient.connect(config);
+        this.blockSize = conf.getLong(BLOCK_SIZE_KEY, DEFAULT_BLOCK_SIZE);
+        this.user = System.getProperty("user.name", "cachet");
+        this.workingDirectory = makeQualified(new Path("/user", user));
+    }
+
+    @Override
+    public URI getUri() {
+        return uri;
+    }
+
+    @Override
+    protected int getDefaultPort() {
+        return CachetKeys.COORDINATOR_RPC_PORT.defaultValue().orElseThrow();
+    }
+
+    @Override
+    public String getCanonicalServiceName() {
+        // No delegation tokens: authentication is TLS.
+        return null;
+    }
+
+    @Override
+    public FSDataInputStream open(Path path, int bufferSize) throws IOException {
+        statistics.incrementReadOps(1);
+        try {
+            return new FSDataInputStream(new CachetFSInputStream(client.open(pathOf(path)), statistics));
+        }
+        catch (IOException e) {
+            throw HadoopExceptions.translateOpen(e);
+        }
+    }
+
+    @Override
+    public FSDataOutputStream create(Path path, FsPermission permission, boolean overwrite, int bufferSize, short replication, long blockSize,
+            Progressable progress) throws IOException {
+        return create(path, overwrite, true);
+    }
+
+    @Override
+    public FSDataOutputStream createNonRecursive(Path path, FsPermission permission, EnumSet<CreateFlag> flags, int bufferSize, short replication,
+            long blockSize, Progressable progress) throws IOException {
+        return create(path, flags.contains(CreateFlag.OVERWRITE), false);
+    }
+
+    private FSDataOutputStream create(Path path, boolean overwrite, boolean createParents) throws IOException {
+        statistics.incrementWriteOps(1);
+        String target = pathOf(path);
+        try {
+            return new FSDataOutputStream(new CachetFSOutputStream(client.create(target, overwrite, createParents), target), statistics);
+        }
+        catch (IOException e) {
+            throw HadoopExceptions.translateCreate(e);
+        }
+    }
+
+    @Override
+    public FSDataOutputStream append(Path path, int bufferSize, Progressable progress) {
+        throw new UnsupportedOperationException("Append is not supported by cachet://: files are written whole and are immutable once closed (" + path + ")");
+    }
+
+    @Override
+    public boolean rename(Path source, Path destination) throws IOException {
+        statistics.incrementWriteOps(1);
+        try {
+            return client.rename(pathOf(source), pathOf(destination));
+        }
+        catch (IOException e) {
+            throw HadoopExceptions.translate(e);
+        }
+    }
+
+    @Override
+    public boolean delete(Path path, boolean recursive) throws IOException {
+        statistics.incrementWriteOps(1);
+        try {
+            return client.delete(pathOf(path), recursive);
+        }
+        catch (IOException e) {
+            throw HadoopExceptions.translate(e);
+        }
+    }
+
+    @Override
+    public FileStatus[] listStatus(Path path) throws IOException {
+        statistics.incrementReadOps(1);
+        try {
+            return client.list(pathOf(path)).stream().map(this::toHadoop).toArray(FileStatus[]::new);
+        }
+        catch (IOException e) {
+            throw HadoopExceptions.translate(e);
+        }
+    }
+
+    @Override
+    public void setWorkingDirectory(Path directory) {
+        workingDirectory = makeQualified(directory);
+    }
+
+    @Override
+    public Path getWorkingDirectory() {
+        return workingDirectory;
+    }
+
+    @Override
+    public boolean mkdirs(Path path, FsPermission permission) throws IOException {
+        statistics.incrementWriteOps(1);
+        try {
+            return client.mkdirs(pathOf(path));
+        }
+        catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new FileAlreadyExistsException("Cannot create directory " + path + ": a file is in the way");
+        }
+        catch (IOException e) {
+            throw HadoopExceptions.translate(e);
+        }
+    }
+
+    @Override
+    public FileStatus getFileStatus(Path path) throws IOException {
+        statistics.incrementReadOps(1);
+        try {
+            return toHadoop(client.status(pathOf(path)));
+        }
+        catch (IOException e) {
+            throw HadoopExceptions.translate(e);
+        }
+    }
+
+    /** One block per file, on the worker that owns it, so engines schedule tasks next to its cache. */
+    @Override
+    public BlockLocation[] getFileBlockLocations(FileStatus file, long start, long length) throws IOException {
+        if (file == null) {
+            return null;
+        }
+        if (start < 0 || length < 0) {
+            throw new IllegalArgumentException("Invalid start or length: " + start + ", " + length);
+        }
+        if (file.getLen() <= start) {
+            return new BlockLocation[0];
+        }
+        WorkerAddress owner = client.owner(pathOf(file.getPath()));
+        return new BlockLocation[] {new BlockLocation(new String[] {owner.host() + ":" + owner.dataPort()}, new String[] {owner.host()}, 0, file.getLen())};
+    }
+
+    @Override
+    public void setPermission(Path path, FsPermission permission) {
+        throw new UnsupportedOperationException("Permissions are not supported by cachet://: access is controlled by TLS client authentication (" + path + ")");
+    }
+
+    @Override
+    public void setOwner(Path path, String username, String groupname) {
+        throw new UnsupportedOperationException("Owners are not supported by cachet://: access is controlled by TLS client authentication (" + path + ")");
+    }
+
+    @Override
+    public boolean hasPathCapability(Path path, String capability) throws IOException {
+        return switch (org.apache.hadoop.fs.impl.PathCapabilitiesSupport.validatePathCapabilityArgs(makeQualified(path), capability).toLowerCase(Locale.ROOT)) {
+            case CommonPathCapabilities.FS_APPEND, CommonPathCapabilities.FS_PERMISSIONS, CommonPathCapabilities.FS_ACLS, CommonPathCapabilities.FS_XATTRS,
+                    CommonPathCapabilities.FS_CONCAT, CommonPathCapabilities.FS_SNAPSHOTS, CommonPathCapabilities.FS_SYMLINKS, CommonPathCapabilities.FS_TRUNCATE,
+                    CommonPathCapabilities.FS_CHECKSUMS, CommonPathCapabilities.FS_PATHHANDLES, CommonPathCapabilities.FS_MULTIPART_UPLOADER,
+                    CommonPathCapabilities.FS_STORAGEPOLICY, CommonPathCapabilities.ETAGS_AVAILABLE -> false;
+            default -> super.hasPathCapability(path, capability);
+        };
+    }
+
+    @Override
+    public IOStatistics getIOStatistics() {
+        return IOStatisticsBinding.dynamicIOStatistics()
+                .withLongFunctionCounter("bytes_read", key -> client.metrics().bytesRead())
+                .withLongFunctionCounter("bytes_written", key -> client.metrics().bytesWritten())
+                .withLongFunctionCounter("operations", key -> client.metrics().operations())
+                .withLongFunctionCounter("tls_handshakes", key -> client.metrics().tlsHandshakes())
+                .withLongFunctionCounter("tls_handshake_failures", key -> client.metrics().handshakeFailures())
+                .build();
+    }
+
+    /** The client behind this FileSystem, for engines that publish its metrics. */
+    public CachetClient client() {
+        return client;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            super.close();
+        }
+        finally {
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
+    private String pathOf(Path path) {
+        Path qualified = makeQualified(path);
+        String pathPart = qualified.toUri().getPath();
+        return pathPart.isEmpty() ? "/" : pathPart;
+    }
+
+    private FileStatus toHadoop(io.cachet.client.FileStatus status) {
+        return new FileStatus(status.length(), status.directory(), 1, status.directory() ? 0 : blockSize, status.modificationTime(), status.modificationTime(),
+                status.directory() ? FsPermission.getDirDefault() : FsPermission.getFileDefault(), user, user, makeQualified(new Path(status.path())));
+    }
+
+}
