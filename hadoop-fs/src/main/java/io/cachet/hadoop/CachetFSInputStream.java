@@ -47,8 +47,7 @@ final class CachetFSInputStream extends FSInputStream implements ByteBufferReada
     }
 
     @Override
-    public synchronized long getPos() throws IOException {
-        checkOpen();
+    public synchronized long getPos() {
         return in.position();
     }
 
