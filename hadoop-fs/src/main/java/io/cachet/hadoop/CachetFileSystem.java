@@ -3,6 +3,7 @@ package io.cachet.hadoop;
 import io.cachet.client.CachetClient;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
+import io.cachet.conf.ConfigException;
 import io.cachet.routing.WorkerAddress;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
@@ -64,9 +65,14 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         if (name.getHost() != null) {
             properties.put(CachetKeys.COORDINATOR_ADDRESS.name(), name.getHost() + ":" + (name.getPort() > 0 ? name.getPort() : getDefaultPort()));
         }
-        CachetConfig config = CachetConfig.builder().engineProperties("Hadoop Configuration", properties).build();
         this.uri = URI.create(SCHEME + "://" + (name.getAuthority() == null ? "" : name.getAuthority()));
-        this.client = CachetClient.connect(config);
+        try {
+            this.client = CachetClient.connect(CachetConfig.builder().engineProperties("Hadoop Configuration", properties).build());
+        }
+        catch (ConfigException e) {
+            // Hadoop callers (FsShell, engines) expect an IOException from FileSystem.get: keep the message, which says what to fix.
+            throw new IOException(e.getMessage(), e);
+        }
         this.blockSize = conf.getLong(BLOCK_SIZE_KEY, DEFAULT_BLOCK_SIZE);
         this.user = System.getProperty("user.name", "cachet");
         this.workingDirectory = makeQualified(new Path("/user", user));
