@@ -45,6 +45,8 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
     private CachetClient client;
     private long blockSize;
     private String user;
+    private FsPermission directoryPermission;
+    private FsPermission filePermission;
 
     @Override
     public String getScheme() {
@@ -75,6 +77,10 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         }
         this.blockSize = conf.getLong(BLOCK_SIZE_KEY, DEFAULT_BLOCK_SIZE);
         this.user = System.getProperty("user.name", "cachet");
+        // Cachet keeps no permissions: report what a new file or directory would get here, as local file systems do.
+        FsPermission umask = FsPermission.getUMask(conf);
+        this.directoryPermission = FsPermission.getDirDefault().applyUMask(umask);
+        this.filePermission = FsPermission.getFileDefault().applyUMask(umask);
         this.workingDirectory = makeQualified(new Path("/user", user));
     }
 
@@ -274,7 +280,7 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
 
     private FileStatus toHadoop(io.cachet.client.FileStatus status) {
         return new FileStatus(status.length(), status.directory(), 1, status.directory() ? 0 : blockSize, status.modificationTime(), status.modificationTime(),
-                status.directory() ? FsPermission.getDirDefault() : FsPermission.getFileDefault(), user, user, makeQualified(new Path(status.path())));
+                status.directory() ? directoryPermission : filePermission, user, user, makeQualified(new Path(status.path())));
     }
 
 }
