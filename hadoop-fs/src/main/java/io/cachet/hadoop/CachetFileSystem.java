@@ -67,7 +67,7 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         if (name.getHost() != null) {
             properties.put(CachetKeys.COORDINATOR_ADDRESS.name(), name.getHost() + ":" + (name.getPort() > 0 ? name.getPort() : getDefaultPort()));
         }
-        this.uri = URI.create(SCHEME + "://" + (name.getAuthority() == null ? "" : name.getAuthority()));
+        this.uri = URI.create(SCHEME + "://" + (name.getAuthority() == null ? "/" : name.getAuthority()));
         try {
             this.client = CachetClient.connect(CachetConfig.builder().engineProperties("Hadoop Configuration", properties).build());
         }
