@@ -75,12 +75,13 @@ public final class CachetClient implements AutoCloseable {
     private final EventLoopGroup dataGroup;
     private final DataConnectionPool dataConnections;
     private final ScheduledExecutorService refresher;
-    private final ClientMetrics metrics = new ClientMetrics();
+    private final ClientMetrics metrics;
     private volatile HashRing ring = HashRing.of(List.of(), 1);
     private volatile long membershipVersion = -1;
 
-    private CachetClient(CachetConfig config, Optional<TlsContexts> tls) {
+    private CachetClient(CachetConfig config, Optional<TlsContexts> tls, ClientMetrics metrics) {
         this.tls = tls;
+        this.metrics = metrics;
         this.timeout = config.get(CachetKeys.CLIENT_RPC_TIMEOUT);
         this.virtualNodes = config.get(CachetKeys.ROUTING_VIRTUAL_NODES);
         this.readAhead = config.get(CachetKeys.CLIENT_READ_AHEAD);
@@ -98,9 +99,14 @@ public final class CachetClient implements AutoCloseable {
 
     /** Connects to the coordinator named by {@code cachet.coordinator.address} and loads the membership. */
     public static CachetClient connect(CachetConfig config) throws IOException {
+        return connect(config, new ClientMetrics());
+    }
+
+    /** Connects, counting into {@code metrics}, which other clients may share. */
+    public static CachetClient connect(CachetConfig config, ClientMetrics metrics) throws IOException {
         TlsSettings settings = TlsSettings.from(config);
         Optional<TlsContexts> tls = settings.enabled() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
-        CachetClient client = new CachetClient(config, tls);
+        CachetClient client = new CachetClient(config, tls, metrics);
         try {
             client.refreshMembership();
         }

@@ -2,7 +2,10 @@ package io.cachet.client;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters of one client: what engines publish as their Cachet metrics. */
+/**
+ * Counters of a client: what engines publish as their Cachet metrics. Several clients may share one
+ * instance (a Hadoop FileSystem per URI, one set of numbers per JVM).
+ */
 public final class ClientMetrics {
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();

@@ -63,6 +63,11 @@ public final class TlsMaterial {
         return trustManager;
     }
 
+    /** The certificates this node trusts: public material only, safe to hand to other processes. */
+    public List<X509Certificate> trustedCertificates() {
+        return List.of(trustManager.getAcceptedIssuers());
+    }
+
     /** The trust store in use, as messages name it. */
     public String trustOrigin() {
         return trustManager.trustOrigin();

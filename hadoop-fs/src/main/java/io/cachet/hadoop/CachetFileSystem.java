@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.GlobalStorageStatistics;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.fs.statistics.IOStatistics;
@@ -68,8 +69,10 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
             properties.put(CachetKeys.COORDINATOR_ADDRESS.name(), name.getHost() + ":" + (name.getPort() > 0 ? name.getPort() : getDefaultPort()));
         }
         this.uri = URI.create(SCHEME + "://" + (name.getAuthority() == null ? "/" : name.getAuthority()));
+        CachetStorageStatistics jvmStatistics = (CachetStorageStatistics) GlobalStorageStatistics.INSTANCE.put(CachetStorageStatistics.NAME, CachetStorageStatistics::new);
         try {
-            this.client = CachetClient.connect(CachetConfig.builder().engineProperties("Hadoop Configuration", properties).build());
+            this.client = CachetClient.connect(CachetConfig.builder().engineProperties("Hadoop Configuration", properties).build(), jvmStatistics.metrics());
+            jvmStatistics.clientOpened(client);
         }
         catch (ConfigException e) {
             // Hadoop callers (FsShell, engines) expect an IOException from FileSystem.get: keep the message, which says what to fix.
@@ -244,6 +247,7 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         };
     }
 
+    /** Counters of every CachetFileSystem in this JVM (they share one set, as Hadoop's storage statistics do). */
     @Override
     public IOStatistics getIOStatistics() {
         return IOStatisticsBinding.dynamicIOStatistics()

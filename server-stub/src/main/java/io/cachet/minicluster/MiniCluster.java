@@ -29,6 +29,7 @@ public final class MiniCluster implements AutoCloseable {
     private final Map<String, String> properties;
     private final List<String> workerHosts;
     private final boolean separateProcesses;
+    private final String serverClasspath;
     private final Path ufsRoot;
     private final int coordinatorPort;
     private Node coordinator;
@@ -54,6 +55,7 @@ public final class MiniCluster implements AutoCloseable {
         this.properties = Map.copyOf(builder.properties);
         this.workerHosts = List.copyOf(builder.workerHosts);
         this.separateProcesses = builder.separateProcesses;
+        this.serverClasspath = builder.serverClasspath;
         this.ufsRoot = Files.createDirectories(directory.resolve("ufs"));
         this.coordinatorPort = freePort();
     }
@@ -165,7 +167,7 @@ public final class MiniCluster implements AutoCloseable {
 
     private Node startCoordinator() throws IOException {
         return separateProcesses
-                ? ProcessNode.start("coordinator", nodeProperties(coordinatorSettings()), directory.resolve("coordinator.log"), coordinatorPort)
+                ? ProcessNode.start("coordinator", serverClasspath, nodeProperties(coordinatorSettings()), directory.resolve("coordinator.log"), coordinatorPort)
                 : InProcessNode.of(CoordinatorServer.start(isolatedConfig(nodeProperties(coordinatorSettings()), "MiniCluster coordinator")), coordinatorPort);
     }
 
@@ -196,7 +198,7 @@ public final class MiniCluster implements AutoCloseable {
         settings.put("cachet.worker.ufs.root", ufsRoot.toUri().toString());
         Map<String, String> merged = nodeProperties(settings);
         if (separateProcesses) {
-            return ProcessNode.start("worker", merged, directory.resolve("worker-" + index + ".log"), rpcPort);
+            return ProcessNode.start("worker", serverClasspath, merged, directory.resolve("worker-" + index + ".log"), rpcPort);
         }
         return InProcessNode.of(WorkerServer.start(isolatedConfig(merged, "MiniCluster worker " + index)), rpcPort);
     }
@@ -250,6 +252,7 @@ public final class MiniCluster implements AutoCloseable {
         private final List<String> workerHosts = new ArrayList<>();
         private int workers = 1;
         private boolean separateProcesses;
+        private String serverClasspath = System.getProperty("java.class.path");
 
         private Builder(Path directory) {
             this.directory = requireNonNull(directory, "directory is null");
@@ -280,6 +283,12 @@ public final class MiniCluster implements AutoCloseable {
         /** Each server in a JVM of its own. */
         public Builder separateProcesses(boolean separateProcesses) {
             this.separateProcesses = separateProcesses;
+            return this;
+        }
+
+        /** The classpath separate server JVMs run with; this JVM's by default. */
+        public Builder serverClasspath(String classpath) {
+            this.serverClasspath = requireNonNull(classpath, "classpath is null");
             return this;
         }
 

@@ -21,14 +21,14 @@ final class ProcessNode implements MiniCluster.Node {
         this.rpcPort = rpcPort;
     }
 
-    static ProcessNode start(String role, Map<String, String> properties, Path log, int rpcPort) throws IOException {
+    static ProcessNode start(String role, String classpath, Map<String, String> properties, Path log, int rpcPort) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
         command.add("-XX:+IgnoreUnrecognizedVMOptions");
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classpath);
         command.add("io.cachet.cli.CachetCommand");
         command.add(role);
         properties.forEach((key, value) -> {
