@@ -1,0 +1,79 @@
+package io.cachet.spark;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs spark-submit the way bin/spark-submit does: Spark's launcher ({@code org.apache.spark.launcher.Main})
+ * turns the arguments and any properties file into the driver's java command (applying
+ * spark.driver.extraJavaOptions), and that command runs. Spark's jars come from this test's classpath.
+ */
+final class SparkSubmitProcess {
+    record Result(int exitCode, String out, String err) {
+        String all() {
+            return out + "\n" + err;
+        }
+    }
+
+    private SparkSubmitProcess() {}
+
+    static Result run(Path sparkHome, List<String> submitArguments, Map<String, String> extraEnvironment) throws IOException, InterruptedException {
+        Files.createDirectories(sparkHome.resolve("jars"));
+        String classpath = System.getProperty("java.class.path");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+        List<String> launcher = new ArrayList<>(List.of(java, "-cp", classpath, "org.apache.spark.launcher.Main", "org.apache.spark.deploy.SparkSubmit"));
+        launcher.addAll(submitArguments);
+        ProcessBuilder build = new ProcessBuilder(launcher);
+        environment(build, sparkHome, classpath, extraEnvironment);
+        Process builder = build.redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        byte[] printed = builder.getInputStream().readAllBytes();
+        if (!builder.waitFor(60, TimeUnit.SECONDS) || builder.exitValue() != 0) {
+            throw new IOException("Spark's launcher failed: " + new String(printed, StandardCharsets.UTF_8));
+        }
+        List<String> command = Arrays.stream(new String(printed, StandardCharsets.UTF_8).split("\0")).map(String::strip).filter(part -> !part.isEmpty()).toList();
+
+        Path out = Files.createTempFile(sparkHome, "driver", ".out");
+        Path err = Files.createTempFile(sparkHome, "driver", ".err");
+        ProcessBuilder driver = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        environment(driver, sparkHome, classpath, extraEnvironment);
+        Process process = driver.start();
+        if (!process.waitFor(300, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException("The Spark driver did not finish: " + Files.readString(err));
+        }
+        return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** Arguments every local-cluster submission of these tests shares. */
+    static List<String> localCluster(String... more) {
+        List<String> arguments = new ArrayList<>(List.of(
+                "--master", "local-cluster[2,1,1024]",
+                "--conf", "spark.ui.enabled=false",
+                "--conf", "spark.testing=1",
+                "--conf", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
+                "--conf", "spark.executorEnv.SPARK_SCALA_VERSION=2.13",
+                "--conf", "spark.test.home=" + System.getProperty("cachet.repository.root")));
+        arguments.addAll(List.of(more));
+        return arguments;
+    }
+
+    private static void environment(ProcessBuilder builder, Path sparkHome, String classpath, Map<String, String> extra) {
+        Map<String, String> environment = builder.environment();
+        environment.put("SPARK_HOME", sparkHome.toString());
+        environment.put("SPARK_DIST_CLASSPATH", classpath);
+        environment.put("SPARK_SCALA_VERSION", "2.13");
+        environment.put("SPARK_TESTING", "1");
+        environment.put("SPARK_CONF_DIR", sparkHome.resolve("conf").toString());
+        environment.putAll(extra);
+    }
+
+
+}
