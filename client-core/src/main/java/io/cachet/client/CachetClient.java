@@ -90,11 +90,7 @@ public final class CachetClient implements AutoCloseable {
         countHandshake();
         this.dataGroup = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-client-data", true), NioIoHandler.newFactory());
         this.dataConnections = new DataConnectionPool(new Bootstrap().group(dataGroup).channel(NioSocketChannel.class), tls, timeout, worker -> countHandshake());
-        this.refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "cachet-client-membership");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.refresher = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-client-membership", true));
     }
 
     /** Connects to the coordinator named by {@code cachet.coordinator.address} and loads the membership. */

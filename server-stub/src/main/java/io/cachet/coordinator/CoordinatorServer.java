@@ -8,6 +8,7 @@ import io.cachet.server.GrpcServers;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsSettings;
 import io.grpc.Server;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,11 +46,7 @@ public final class CoordinatorServer implements AutoCloseable {
         ConnectionCounters counters = new ConnectionCounters();
         InetSocketAddress address = new InetSocketAddress(config.get(CachetKeys.COORDINATOR_BIND_HOST), config.get(CachetKeys.COORDINATOR_RPC_PORT));
         Server server = GrpcServers.start(address, tls, "Coordinator RPC listener", counters, List.of(new CoordinatorService(registry)));
-        ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "cachet-coordinator-expiry");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-coordinator-expiry", true));
         long checkMillis = Math.max(100, timeout.toMillis() / 4);
         expiry.scheduleWithFixedDelay(registry::expireSilentWorkers, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
         log.info("Coordinator listening on {}:{} ({})", address.getHostString(), server.getPort(), tls.isPresent() ? "TLS" : "plaintext");

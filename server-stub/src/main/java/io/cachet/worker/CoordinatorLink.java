@@ -8,6 +8,7 @@ import io.cachet.rpc.proto.WorkerInfo;
 import io.cachet.tls.TlsContexts;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +38,7 @@ final class CoordinatorLink implements AutoCloseable {
         this.interval = interval;
         this.coordinator = host + ":" + port;
         this.channel = GrpcChannels.open(host, port, tls);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "cachet-worker-heartbeat");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-heartbeat", true));
     }
 
     void start() {
