@@ -36,8 +36,9 @@ public final class HandshakeFailures {
                     "TLS client: %s requires a client certificate (mutual TLS) and this client %s".formatted(peer, hasIdentity ? "presented none it accepts" : "has none configured"),
                     "set cachet.network.tls.keystore.path (or cachet.network.tls.certificate.path and cachet.network.tls.key.path) to a certificate issued by a CA the server trusts"), failure);
         }
+        // BoringSSL servers answer a client certificate their trust manager refused with internal_error.
         if (List.of("bad_certificate", "certificate_unknown", "unknown_ca", "certificate_revoked", "certificate_expired", "unsupported_certificate", "access_denied")
-                .stream().anyMatch(text::contains)) {
+                .stream().anyMatch(text::contains) || (hasIdentity && text.contains("internal_error"))) {
             String subject = contexts.material().identity().map(identity -> CertificateDetails.subject(identity.leaf())).orElse("none");
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: %s refused this client's certificate (subject %s): %s".formatted(peer, subject, alertName(text)),
@@ -132,7 +133,7 @@ public final class HandshakeFailures {
 
     private static String alertName(String text) {
         for (String alert : List.of("handshake_failure", "protocol_version", "insufficient_security", "bad_certificate", "certificate_unknown",
-                "unknown_ca", "certificate_revoked", "certificate_expired", "unsupported_certificate", "access_denied", "no_shared_cipher")) {
+                "unknown_ca", "certificate_revoked", "certificate_expired", "unsupported_certificate", "access_denied", "no_shared_cipher", "internal_error")) {
             if (text.contains(alert)) {
                 return "alert " + alert;
             }

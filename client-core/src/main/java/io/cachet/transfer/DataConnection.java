@@ -49,12 +49,12 @@ public final class DataConnection implements AutoCloseable {
     private final Object writable;
     private final AtomicLong queuedBytes;
     private final WorkerAddress worker;
-    private final boolean tls;
+    private final Optional<TlsContexts> tls;
     private final Duration handshakeTimeout;
     private boolean answered;
     private boolean broken;
 
-    private DataConnection(Channel channel, LinkedBlockingQueue<Object> inbox, Object writable, AtomicLong queuedBytes, WorkerAddress worker, boolean tls,
+    private DataConnection(Channel channel, LinkedBlockingQueue<Object> inbox, Object writable, AtomicLong queuedBytes, WorkerAddress worker, Optional<TlsContexts> tls,
             Duration handshakeTimeout) {
         this.channel = channel;
         this.inbox = inbox;
@@ -102,7 +102,7 @@ public final class DataConnection implements AutoCloseable {
             }
         }
         channel.writeAndFlush(TransferProtocol.preface(channel.alloc()));
-        return new DataConnection(channel, inbox, writable, queuedBytes, worker, tls.isPresent(), handshakeTimeout);
+        return new DataConnection(channel, inbox, writable, queuedBytes, worker, tls, handshakeTimeout);
     }
 
     public WorkerAddress worker() {
@@ -160,12 +160,19 @@ public final class DataConnection implements AutoCloseable {
 
     private IOException closedBeforeAnswer(Throwable cause) {
         InetSocketAddress address = new InetSocketAddress(worker.host(), worker.dataPort());
-        if (!tls && !answered) {
+        if (tls.isEmpty() && !answered) {
             // A TLS-only listener drops a plaintext client without a word: find out whether that is what happened.
             return HandshakeFailures.explainPlaintextClientRefused(address, handshakeTimeout, cause);
         }
-        return new IOException("Connection to worker %s at %s closed: %s".formatted(worker.id(), worker.dataEndpoint(),
-                cause == null ? "by the worker" : cause.getMessage()), cause);
+        if (tls.isPresent() && !answered && cause != null) {
+            // With TLS 1.3 a server judges the client's certificate after the client's handshake is done: its verdict arrives here.
+            return HandshakeFailures.explainClientFailure(cause, address, tls.get());
+        }
+        String reason = cause == null ? "by the worker" : cause.getMessage();
+        if (tls.isPresent() && !answered) {
+            reason += " before answering; a worker that refuses this client's certificate (mutual TLS, revocation) closes the connection this way: see the worker's log";
+        }
+        return new IOException("Connection to worker %s at %s closed: %s".formatted(worker.id(), worker.dataEndpoint(), reason), cause);
     }
 
     /** Marks the connection unfit for reuse, e.g. when a response was abandoned half-read. */

@@ -68,6 +68,63 @@ public final class LoopbackTls {
         return new Outcome(null, HandshakeFailures.explainClientFailure(outcome.failure(), new InetSocketAddress(host, port), contexts));
     }
 
+    /** A data-plane client connection that stays open: each round trip sends a ping and waits for the echo. */
+    public static final class OpenConnection implements AutoCloseable {
+        private final io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        private final java.util.concurrent.LinkedBlockingQueue<Object> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final io.netty.channel.Channel channel;
+        private final io.netty.handler.ssl.SslHandler ssl;
+
+        OpenConnection(io.netty.handler.ssl.SslContext context, String host, int port) throws Exception {
+            io.netty.handler.ssl.SslHandler[] handler = new io.netty.handler.ssl.SslHandler[1];
+            channel = new io.netty.bootstrap.Bootstrap()
+                    .group(group)
+                    .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                    .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.socket.SocketChannel channel) {
+                            handler[0] = context.newHandler(channel.alloc(), host, port);
+                            channel.pipeline().addLast(handler[0], new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(io.netty.channel.ChannelHandlerContext context, Object message) {
+                                    io.netty.util.ReferenceCountUtil.release(message);
+                                    replies.add("echo");
+                                }
+
+                                @Override
+                                public void exceptionCaught(io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                    replies.add(cause);
+                                }
+                            });
+                        }
+                    })
+                    .connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+            ssl = handler[0];
+            ssl.handshakeFuture().sync();
+        }
+
+        public X509Certificate peerCertificate() throws javax.net.ssl.SSLPeerUnverifiedException {
+            return (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
+        }
+
+        /** Sends a ping and waits for its echo; true when the echo came back. */
+        public boolean roundTrip() throws InterruptedException {
+            channel.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(PING));
+            return "echo".equals(replies.poll(20, TimeUnit.SECONDS));
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Opens a data-plane connection to 127.0.0.1 by {@code host} and keeps it open. */
+    public static OpenConnection open(TlsContexts contexts, String host, int port) throws Exception {
+        return new OpenConnection(contexts.dataClient(), host, port);
+    }
+
     private static Outcome dataPlaneConnect(io.netty.handler.ssl.SslContext context, String host, int port) throws InterruptedException {
         io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
         try {

@@ -9,6 +9,7 @@ import io.cachet.certs.IssuedCertificate;
 import io.cachet.certs.KeyAlgorithm;
 import io.cachet.conf.CachetConfig;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -28,7 +29,6 @@ public final class TestPki {
 
     private final Path directory;
     private final CertificateAuthority ca;
-    private int counter;
 
     private TestPki(Path directory, CertificateAuthority ca) {
         this.directory = directory;
@@ -124,7 +124,13 @@ public final class TestPki {
         return TlsContexts.load(TlsSettings.from(config(properties)));
     }
 
+    // Unique across every TestPki sharing the directory.
     private Path file(String prefix, String suffix) {
-        return directory.resolve(prefix + "-" + (++counter) + suffix);
+        try {
+            return Files.createTempFile(directory, prefix + "-", suffix);
+        }
+        catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.GrpcServers;
 import io.cachet.tls.TlsContexts;
+import io.cachet.tls.TlsMaterialWatcher;
 import io.cachet.tls.TlsSettings;
 import io.grpc.Server;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -29,12 +30,15 @@ public final class CoordinatorServer implements AutoCloseable {
     private final Server server;
     private final ScheduledExecutorService expiry;
     private final ConnectionCounters counters;
+    private final Optional<TlsMaterialWatcher> watcher;
 
-    private CoordinatorServer(MembershipRegistry registry, Server server, ScheduledExecutorService expiry, ConnectionCounters counters) {
+    private CoordinatorServer(MembershipRegistry registry, Server server, ScheduledExecutorService expiry, ConnectionCounters counters,
+            Optional<TlsMaterialWatcher> watcher) {
         this.registry = registry;
         this.server = server;
         this.expiry = expiry;
         this.counters = counters;
+        this.watcher = watcher;
     }
 
     public static CoordinatorServer start(CachetConfig config) throws IOException {
@@ -50,7 +54,8 @@ public final class CoordinatorServer implements AutoCloseable {
         long checkMillis = Math.max(100, timeout.toMillis() / 4);
         expiry.scheduleWithFixedDelay(registry::expireSilentWorkers, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
         log.info("Coordinator listening on {}:{} ({})", address.getHostString(), server.getPort(), tls.isPresent() ? "TLS" : "plaintext");
-        return new CoordinatorServer(registry, server, expiry, counters);
+        Optional<TlsMaterialWatcher> watcher = tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings));
+        return new CoordinatorServer(registry, server, expiry, counters, watcher);
     }
 
     public int port() {
@@ -67,6 +72,7 @@ public final class CoordinatorServer implements AutoCloseable {
 
     @Override
     public void close() {
+        watcher.ifPresent(TlsMaterialWatcher::close);
         expiry.shutdownNow();
         registry.closeWatchers();
         GrpcServers.stop(server);

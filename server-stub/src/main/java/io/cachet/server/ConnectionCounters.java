@@ -7,9 +7,19 @@ public final class ConnectionCounters {
     private final LongAdder tlsHandshakes = new LongAdder();
     private final LongAdder plaintextConnections = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder peersWithCertificate = new LongAdder();
 
-    public void tlsHandshake() {
+    /** A TLS handshake completed; {@code peerCertificate} says whether the peer presented one (mutual TLS). */
+    public void tlsHandshake(boolean peerCertificate) {
         tlsHandshakes.increment();
+        if (peerCertificate) {
+            peersWithCertificate.increment();
+        }
+    }
+
+    /** TLS peers that presented a certificate (with client.auth optional, the rest did not). */
+    public long peersWithCertificate() {
+        return peersWithCertificate.sum();
     }
 
     public void plaintextConnection() {

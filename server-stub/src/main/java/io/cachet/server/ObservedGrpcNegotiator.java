@@ -69,7 +69,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                 if (ssl != null) {
                     ssl.handshakeFuture().addListener(future -> {
                         if (future.isSuccess()) {
-                            counters.tlsHandshake();
+                            counters.tlsHandshake(presentedCertificate(ssl.engine()));
                         }
                         else {
                             counters.refused();
@@ -88,6 +88,15 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
             }
             context.pipeline().remove(this);
             context.fireChannelRead(message);
+        }
+    }
+
+    private static boolean presentedCertificate(javax.net.ssl.SSLEngine engine) {
+        try {
+            return engine.getSession().getPeerCertificates().length > 0;
+        }
+        catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return false;
         }
     }
 }

@@ -75,7 +75,7 @@ final class DataServer implements AutoCloseable {
                                 ssl.setHandshakeTimeoutMillis(handshakeMillis);
                                 ssl.handshakeFuture().addListener(future -> {
                                     if (future.isSuccess()) {
-                                        counters.tlsHandshake();
+                                        counters.tlsHandshake(presentedCertificate(ssl.engine()));
                                     }
                                     else {
                                         counters.refused();
@@ -157,6 +157,15 @@ final class DataServer implements AutoCloseable {
                 counters.plaintextConnection();
             }
             context.pipeline().remove(this);
+        }
+    }
+
+    private static boolean presentedCertificate(javax.net.ssl.SSLEngine engine) {
+        try {
+            return engine.getSession().getPeerCertificates().length > 0;
+        }
+        catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return false;
         }
     }
 }

@@ -10,6 +10,7 @@ import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.GrpcServers;
 import io.cachet.tls.TlsContexts;
+import io.cachet.tls.TlsMaterialWatcher;
 import io.cachet.tls.TlsSettings;
 import io.grpc.Server;
 import org.slf4j.Logger;
@@ -35,9 +36,10 @@ public final class WorkerServer implements AutoCloseable {
     private final PageCache cache;
     private final ConnectionCounters connections;
     private final WorkerCounters counters;
+    private final Optional<TlsMaterialWatcher> watcher;
 
     private WorkerServer(String id, String host, Server rpc, DataServer data, CoordinatorLink link, PageCache cache, ConnectionCounters connections,
-            WorkerCounters counters) {
+            WorkerCounters counters, Optional<TlsMaterialWatcher> watcher) {
         this.id = id;
         this.host = host;
         this.rpc = rpc;
@@ -46,6 +48,7 @@ public final class WorkerServer implements AutoCloseable {
         this.cache = cache;
         this.connections = connections;
         this.counters = counters;
+        this.watcher = watcher;
     }
 
     public static WorkerServer start(CachetConfig config) throws IOException {
@@ -87,7 +90,8 @@ public final class WorkerServer implements AutoCloseable {
                     .build();
             HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
             CoordinatorLink link = new CoordinatorLink(info, coordinator.getHost(), coordinator.getPort(), tls, config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL));
-            self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, counters);
+            self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, counters,
+                    tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)));
             link.start();
             log.info("Worker {} at {} (rpc {}, data {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(), transfer,
                     tls.map(TlsContexts::describe).orElse("plaintext"), ufs.root());
@@ -167,6 +171,7 @@ public final class WorkerServer implements AutoCloseable {
 
     @Override
     public void close() {
+        watcher.ifPresent(TlsMaterialWatcher::close);
         link.close();
         GrpcServers.stop(rpc);
         data.close();
