@@ -3,6 +3,7 @@ package io.cachet.tls;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.ClientAuth;
 import io.cachet.conf.ConfigException;
+import io.cachet.conf.InternodeEncryption;
 import io.cachet.conf.StoreType;
 import io.cachet.conf.TlsProviderChoice;
 
@@ -20,6 +21,7 @@ import static io.cachet.conf.CachetKeys.TLS_CRL_PATH;
 import static io.cachet.conf.CachetKeys.TLS_ENABLED;
 import static io.cachet.conf.CachetKeys.TLS_EXPIRY_WARNING;
 import static io.cachet.conf.CachetKeys.TLS_HANDSHAKE_TIMEOUT;
+import static io.cachet.conf.CachetKeys.TLS_INTERNODE_ENCRYPTION;
 import static io.cachet.conf.CachetKeys.TLS_KEYSTORE_ALIAS;
 import static io.cachet.conf.CachetKeys.TLS_KEYSTORE_KEY_PASSWORD;
 import static io.cachet.conf.CachetKeys.TLS_KEYSTORE_PASSWORD;
@@ -53,7 +55,8 @@ public record TlsSettings(
         TlsProviderChoice provider,
         Duration reloadInterval,
         Duration expiryWarning,
-        Duration handshakeTimeout) {
+        Duration handshakeTimeout,
+        InternodeEncryption internode) {
 
     /** Where this node's private key and certificate chain come from. */
     public sealed interface IdentitySource permits KeyStoreIdentity, PemIdentity {
@@ -105,6 +108,7 @@ public record TlsSettings(
         requireNonNull(reloadInterval, "reloadInterval is null");
         requireNonNull(expiryWarning, "expiryWarning is null");
         requireNonNull(handshakeTimeout, "handshakeTimeout is null");
+        requireNonNull(internode, "internode is null");
     }
 
     public static TlsSettings from(CachetConfig config) {
@@ -125,7 +129,13 @@ public record TlsSettings(
                 config.get(TLS_PROVIDER),
                 config.get(TLS_RELOAD_INTERVAL),
                 config.get(TLS_EXPIRY_WARNING),
-                config.get(TLS_HANDSHAKE_TIMEOUT));
+                config.get(TLS_HANDSHAKE_TIMEOUT),
+                config.find(TLS_INTERNODE_ENCRYPTION).orElse(config.get(TLS_ENABLED) ? InternodeEncryption.ALL : InternodeEncryption.NONE));
+    }
+
+    /** Whether a server has what it takes to listen for TLS: its own certificate. */
+    public boolean canServeTls() {
+        return identity.isPresent();
     }
 
     private static Optional<IdentitySource> identity(CachetConfig config) {
@@ -154,9 +164,9 @@ public record TlsSettings(
     @Override
     public String toString() {
         // Passwords stay inside the sources' Optionals and are never printed.
-        return "TlsSettings{enabled=%s, identity=%s, trust=%s, crls=%s, clientAuth=%s, serverProtocols=%s, clientProtocols=%s, ciphers=%s, hostnameVerification=%s, provider=%s}"
+        return "TlsSettings{enabled=%s, identity=%s, trust=%s, crls=%s, clientAuth=%s, serverProtocols=%s, clientProtocols=%s, ciphers=%s, hostnameVerification=%s, provider=%s, internode=%s}"
                 .formatted(enabled, identity.map(Object::toString).orElse("none"), trust.map(Object::toString).orElse("JVM default"),
                         crlFiles, clientAuth, serverProtocols, clientProtocols, ciphers.map(Object::toString).orElse("default AEAD"),
-                        hostnameVerification, provider);
+                        hostnameVerification, provider, internode);
     }
 }

@@ -4,6 +4,7 @@ import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
+import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.GrpcServers;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterialWatcher;
@@ -43,17 +44,18 @@ public final class CoordinatorServer implements AutoCloseable {
 
     public static CoordinatorServer start(CachetConfig config) throws IOException {
         TlsSettings settings = TlsSettings.from(config);
-        Optional<TlsContexts> tls = settings.enabled() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
+        ConnectionPolicy policy = ConnectionPolicy.of(settings, config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
+        Optional<TlsContexts> tls = settings.canServeTls() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
         tls.ifPresent(contexts -> log.info("Coordinator {}", contexts.describe()));
         Duration timeout = config.get(CachetKeys.COORDINATOR_WORKER_TIMEOUT);
         MembershipRegistry registry = new MembershipRegistry(timeout, System::nanoTime);
         ConnectionCounters counters = new ConnectionCounters();
         InetSocketAddress address = new InetSocketAddress(config.get(CachetKeys.COORDINATOR_BIND_HOST), config.get(CachetKeys.COORDINATOR_RPC_PORT));
-        Server server = GrpcServers.start(address, tls, "Coordinator RPC listener", counters, List.of(new CoordinatorService(registry)));
+        Server server = GrpcServers.start(address, policy, tls, "Coordinator RPC listener", counters, List.of(new CoordinatorService(registry)));
         ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-coordinator-expiry", true));
         long checkMillis = Math.max(100, timeout.toMillis() / 4);
         expiry.scheduleWithFixedDelay(registry::expireSilentWorkers, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
-        log.info("Coordinator listening on {}:{} ({})", address.getHostString(), server.getPort(), tls.isPresent() ? "TLS" : "plaintext");
+        log.info("Coordinator listening on {}:{} (accepts {}, internode {})", address.getHostString(), server.getPort(), policy.inbound(), policy.internode());
         Optional<TlsMaterialWatcher> watcher = tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings));
         return new CoordinatorServer(registry, server, expiry, counters, watcher);
     }

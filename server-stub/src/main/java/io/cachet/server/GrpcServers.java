@@ -9,19 +9,22 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Starts a gRPC server that follows the node's TLS settings and logs every refused connection. */
+/** Starts a gRPC server that accepts what the node's connection policy says, and logs every refused connection. */
 public final class GrpcServers {
     private GrpcServers() {}
 
-    public static Server start(InetSocketAddress address, Optional<TlsContexts> tls, String listener, ConnectionCounters counters, List<BindableService> services)
-            throws IOException {
-        ObservedGrpcNegotiator negotiator = tls
-                .map(contexts -> new ObservedGrpcNegotiator(InternalProtocolNegotiators.serverTls(contexts.grpcServer()), true, listener, counters))
-                .orElseGet(() -> new ObservedGrpcNegotiator(InternalProtocolNegotiators.serverPlaintext(), false, listener, counters));
+    public static Server start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, String listener, ConnectionCounters counters,
+            List<BindableService> services) throws IOException {
+        Duration firstBytesTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
+        ObservedGrpcNegotiator negotiator = new ObservedGrpcNegotiator(
+                policy.inbound().acceptsTls() ? InternalProtocolNegotiators.serverTls(tls.orElseThrow().grpcServer()) : null,
+                InternalProtocolNegotiators.serverPlaintext(),
+                policy.inbound(), listener, counters, firstBytesTimeout);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address, InternalNettyServerCredentials.create(negotiator))
                 .maxInboundMessageSize(64 << 20)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -38,7 +41,7 @@ public final class GrpcServers {
     public static void stop(Server server) {
         server.shutdown();
         try {
-            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
                 server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
             }
         }

@@ -11,44 +11,52 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import io.grpc.netty.shaded.io.netty.util.AsciiString;
+import io.grpc.netty.shaded.io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * gRPC's own server negotiator (TLS or plaintext) with an observer in front of it, so the server logs
- * every refused handshake with the peer's address and the diagnosis, and counts what it accepted.
+ * gRPC's own server negotiators (TLS and plaintext) behind a first-bytes check: it picks TLS or
+ * plaintext by the first byte when the listener accepts both (one port during a migration), refuses
+ * the kind the listener does not accept, closes a connection that sends nothing in time, and logs
+ * every refusal with the peer's address and the diagnosis.
  */
 final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
     private static final Logger log = LoggerFactory.getLogger(ObservedGrpcNegotiator.class);
 
-    private final InternalProtocolNegotiator.ProtocolNegotiator delegate;
-    private final boolean tls;
+    private final InternalProtocolNegotiator.ProtocolNegotiator tls;
+    private final InternalProtocolNegotiator.ProtocolNegotiator plaintext;
+    private final ConnectionPolicy.Inbound inbound;
     private final String listener;
     private final ConnectionCounters counters;
+    private final Duration firstBytesTimeout;
 
-    ObservedGrpcNegotiator(InternalProtocolNegotiator.ProtocolNegotiator delegate, boolean tls, String listener, ConnectionCounters counters) {
-        this.delegate = requireNonNull(delegate, "delegate is null");
+    ObservedGrpcNegotiator(InternalProtocolNegotiator.ProtocolNegotiator tls, InternalProtocolNegotiator.ProtocolNegotiator plaintext,
+            ConnectionPolicy.Inbound inbound, String listener, ConnectionCounters counters, Duration firstBytesTimeout) {
         this.tls = tls;
+        this.plaintext = requireNonNull(plaintext, "plaintext is null");
+        this.inbound = requireNonNull(inbound, "inbound is null");
         this.listener = requireNonNull(listener, "listener is null");
         this.counters = requireNonNull(counters, "counters is null");
+        this.firstBytesTimeout = requireNonNull(firstBytesTimeout, "firstBytesTimeout is null");
     }
 
     @Override
     public AsciiString scheme() {
-        return delegate.scheme();
+        return inbound == ConnectionPolicy.Inbound.TLS_ONLY ? tls.scheme() : plaintext.scheme();
     }
 
     @Override
     public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
-        ChannelHandler negotiation = delegate.newHandler(grpcHandler);
         return new ChannelHandlerAdapter() {
             @Override
             public void handlerAdded(ChannelHandlerContext context) {
-                // Observer first, then gRPC's negotiation, which puts its SslHandler right before itself.
-                context.pipeline().addAfter(context.name(), null, negotiation);
-                context.pipeline().addAfter(context.name(), null, new FirstBytesObserver());
+                context.pipeline().addAfter(context.name(), null, new FirstBytes(grpcHandler));
                 context.pipeline().remove(this);
             }
         };
@@ -56,38 +64,79 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
 
     @Override
     public void close() {
-        delegate.close();
+        if (tls != null) {
+            tls.close();
+        }
+        plaintext.close();
     }
 
-    private final class FirstBytesObserver extends ChannelInboundHandlerAdapter {
+    /** Waits for the first bytes, then hands the connection to the TLS or the plaintext negotiation. */
+    private final class FirstBytes extends ChannelInboundHandlerAdapter {
+        private final GrpcHttp2ConnectionHandler grpcHandler;
+        // gRPC starts negotiation with a user event; the chosen negotiator must see it, so it waits here for the first bytes.
+        private final java.util.List<Object> heldEvents = new java.util.ArrayList<>();
+        private ScheduledFuture<?> timeout;
+
+        FirstBytes(GrpcHttp2ConnectionHandler grpcHandler) {
+            this.grpcHandler = grpcHandler;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext context) {
+            timeout = context.executor().schedule(() -> {
+                counters.refused();
+                log.warn("{} ({}): sent nothing within {}, closed", listener, context.channel().remoteAddress(), firstBytesTimeout);
+                context.close();
+            }, firstBytesTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext context) {
+            timeout.cancel(false);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext context, Object event) {
+            heldEvents.add(event);
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext context, Object message) {
             String peer = String.valueOf(context.channel().remoteAddress());
             boolean startsTls = message instanceof ByteBuf bytes && bytes.isReadable() && bytes.getByte(bytes.readerIndex()) == TransferProtocol.TLS_HANDSHAKE_RECORD;
-            if (tls) {
-                SslHandler ssl = context.pipeline().get(SslHandler.class);
-                if (ssl != null) {
-                    ssl.handshakeFuture().addListener(future -> {
-                        if (future.isSuccess()) {
-                            counters.tlsHandshake(presentedCertificate(ssl.engine()));
-                        }
-                        else {
-                            counters.refused();
-                            log.warn("{} ({}): {}", listener, peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
-                        }
-                    });
-                }
-            }
-            else if (startsTls) {
+            boolean useTls = inbound == ConnectionPolicy.Inbound.TLS_ONLY || (inbound == ConnectionPolicy.Inbound.BOTH && startsTls);
+            if (inbound == ConnectionPolicy.Inbound.PLAINTEXT_ONLY && startsTls) {
                 counters.refused();
                 log.warn("{} ({}): a TLS client reached this plaintext port, closed. Fix: the client must set cachet.network.tls.enabled=false, or enable TLS on this server",
                         listener, peer);
             }
-            else {
+            context.pipeline().addAfter(context.name(), null, (useTls ? tls : plaintext).newHandler(grpcHandler));
+            // The negotiation event makes gRPC's TLS negotiator put its SslHandler in place.
+            heldEvents.forEach(context::fireUserEventTriggered);
+            heldEvents.clear();
+            if (useTls) {
+                SslHandler ssl = context.pipeline().get(SslHandler.class);
+                if (ssl == null) {
+                    log.error("{} ({}): gRPC's TLS negotiation did not start; closing", listener, peer);
+                    io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil.release(message);
+                    context.close();
+                    return;
+                }
+                ssl.handshakeFuture().addListener(future -> {
+                    if (future.isSuccess()) {
+                        counters.tlsHandshake(presentedCertificate(ssl.engine()));
+                    }
+                    else {
+                        counters.refused();
+                        log.warn("{} ({}): {}", listener, peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
+                    }
+                });
+            }
+            else if (!startsTls) {
                 counters.plaintextConnection();
             }
-            context.pipeline().remove(this);
             context.fireChannelRead(message);
+            context.pipeline().remove(this);
         }
     }
 

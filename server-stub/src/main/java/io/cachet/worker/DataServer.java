@@ -1,6 +1,8 @@
 package io.cachet.worker;
 
 import io.cachet.server.ConnectionCounters;
+import io.cachet.server.ConnectionPolicy;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.cachet.tls.HandshakeFailures;
 import io.cachet.tls.TlsContexts;
 import io.cachet.transfer.TransferProtocol;
@@ -52,13 +54,13 @@ final class DataServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    static DataServer start(InetSocketAddress address, Optional<TlsContexts> tls, ConnectionCounters counters, Duration idleTimeout,
+    static DataServer start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, ConnectionCounters counters, Duration idleTimeout,
             Supplier<DataRequestHandler> handlers) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
         EventExecutorGroup io = new DefaultEventExecutorGroup(8, new DefaultThreadFactory("cachet-data-io", true));
-        io.netty.handler.ssl.SslContext context = tls.map(TlsContexts::dataServer).orElse(null);
-        long handshakeMillis = tls.map(contexts -> contexts.settings().handshakeTimeout().toMillis()).orElse(10_000L);
+        io.netty.handler.ssl.SslContext context = policy.inbound().acceptsTls() ? tls.orElseThrow().dataServer() : null;
+        Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, workers)
@@ -70,21 +72,8 @@ final class DataServer implements AutoCloseable {
                         protected void initChannel(SocketChannel channel) {
                             String peer = String.valueOf(channel.remoteAddress());
                             channel.pipeline().addLast(new ReadTimeoutHandler(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
-                            if (context != null) {
-                                SslHandler ssl = context.newHandler(channel.alloc());
-                                ssl.setHandshakeTimeoutMillis(handshakeMillis);
-                                ssl.handshakeFuture().addListener(future -> {
-                                    if (future.isSuccess()) {
-                                        counters.tlsHandshake(presentedCertificate(ssl.engine()));
-                                    }
-                                    else {
-                                        counters.refused();
-                                        log.warn("Data listener ({}): {}", peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
-                                    }
-                                });
-                                channel.pipeline().addLast(ssl);
-                            }
-                            channel.pipeline().addLast(new PrefaceCheck(context != null, peer, counters));
+                            channel.pipeline().addLast(new FirstBytes(policy.inbound(), context, handshakeTimeout, peer, counters));
+                            channel.pipeline().addLast(new PrefaceCheck(peer, counters));
                             channel.pipeline().addLast(TransferProtocol.frameDecoder());
                             channel.pipeline().addLast(io, "requests", handlers.get());
                         }
@@ -113,22 +102,81 @@ final class DataServer implements AutoCloseable {
     }
 
     /**
+     * Decides TLS or plaintext from the first byte (a TLS record starts with 0x16, the Cachet preface
+     * with 'C'): a listener that accepts both serves each on the same port. A connection that sends
+     * nothing within the handshake timeout is closed and logged.
+     */
+    private static final class FirstBytes extends ChannelInboundHandlerAdapter {
+        private final ConnectionPolicy.Inbound inbound;
+        private final io.netty.handler.ssl.SslContext context;
+        private final Duration timeout;
+        private final String peer;
+        private final ConnectionCounters counters;
+        private io.netty.util.concurrent.ScheduledFuture<?> silence;
+
+        FirstBytes(ConnectionPolicy.Inbound inbound, io.netty.handler.ssl.SslContext context, Duration timeout, String peer, ConnectionCounters counters) {
+            this.inbound = inbound;
+            this.context = context;
+            this.timeout = timeout;
+            this.peer = peer;
+            this.counters = counters;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            silence = ctx.executor().schedule(() -> {
+                counters.refused();
+                log.warn("Data listener ({}): sent nothing within {}, closed", peer, timeout);
+                ctx.close();
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            if (silence != null) {
+                silence.cancel(false);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object message) {
+            boolean startsTls = message instanceof ByteBuf bytes && bytes.isReadable() && bytes.getByte(bytes.readerIndex()) == TransferProtocol.TLS_HANDSHAKE_RECORD;
+            if (inbound == ConnectionPolicy.Inbound.TLS_ONLY || (inbound == ConnectionPolicy.Inbound.BOTH && startsTls)) {
+                SslHandler ssl = context.newHandler(ctx.alloc());
+                ssl.setHandshakeTimeoutMillis(timeout.toMillis());
+                ssl.handshakeFuture().addListener(future -> {
+                    if (future.isSuccess()) {
+                        counters.tlsHandshake(presentedCertificate(ssl.engine()));
+                    }
+                    else {
+                        counters.refused();
+                        log.warn("Data listener ({}): {}", peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
+                    }
+                });
+                ctx.pipeline().addAfter(ctx.name(), "tls", ssl);
+            }
+            ctx.fireChannelRead(message);
+            ctx.pipeline().remove(this);
+        }
+    }
+
+    /**
      * Checks the first bytes of a connection: the protocol preface, or, on a plaintext listener, a TLS
      * ClientHello, which is answered in plaintext so the client's TLS engine reports a plaintext peer.
      */
     private static final class PrefaceCheck extends ByteToMessageDecoder {
-        private final boolean tls;
         private final String peer;
         private final ConnectionCounters counters;
 
-        PrefaceCheck(boolean tls, String peer, ConnectionCounters counters) {
-            this.tls = tls;
+        PrefaceCheck(String peer, ConnectionCounters counters) {
             this.peer = peer;
             this.counters = counters;
         }
 
         @Override
         protected void decode(ChannelHandlerContext context, ByteBuf in, List<Object> out) {
+            boolean tls = context.pipeline().get(SslHandler.class) != null;
             if (!tls && in.isReadable() && in.getByte(in.readerIndex()) == TransferProtocol.TLS_HANDSHAKE_RECORD) {
                 counters.refused();
                 log.warn("Data listener ({}): a TLS client reached this plaintext port, closed. Fix: the client must set cachet.network.tls.enabled=false, or enable TLS on this worker", peer);

@@ -8,6 +8,7 @@ import io.cachet.conf.FileTransferMode;
 import io.cachet.rpc.proto.WorkerInfo;
 import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.ConnectionCounters;
+import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.GrpcServers;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterialWatcher;
@@ -53,8 +54,10 @@ public final class WorkerServer implements AutoCloseable {
 
     public static WorkerServer start(CachetConfig config) throws IOException {
         TlsSettings settings = TlsSettings.from(config);
-        FileTransferMode transfer = transferMode(config.get(CachetKeys.WORKER_FILE_TRANSFER), settings.enabled());
-        Optional<TlsContexts> tls = settings.enabled() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
+        // Sendfile is used only where no connection can be TLS.
+        FileTransferMode transfer = transferMode(config.get(CachetKeys.WORKER_FILE_TRANSFER), settings.enabled() || settings.canServeTls());
+        ConnectionPolicy policy = ConnectionPolicy.of(settings, config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
+        Optional<TlsContexts> tls = settings.canServeTls() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
         Path cacheDirectory = Files.createDirectories(Path.of(config.find(CachetKeys.WORKER_CACHE_DIR).orElseThrow(() -> new ConfigException(
                 "A worker needs a cache directory. Fix: set %s".formatted(CachetKeys.WORKER_CACHE_DIR.name())))));
         UfsRoot ufs = UfsRoot.of(config.find(CachetKeys.WORKER_UFS_ROOT).orElseThrow(() -> new ConfigException(
@@ -73,10 +76,10 @@ public final class WorkerServer implements AutoCloseable {
         DataServer data = null;
         Server rpc = null;
         try {
-            data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), tls, connections,
+            data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), policy, tls, connections,
                     Duration.ofMinutes(10), () -> new DataRequestHandler(ufs, cache, transfer, counters));
             WorkerServer[] self = new WorkerServer[1];
-            rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), tls, "Worker RPC listener", connections,
+            rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), policy, tls, "Worker RPC listener", connections,
                     List.of(new WorkerService(ufs, () -> self[0].metrics())));
             WorkerInfo info = WorkerInfo.newBuilder()
                     .setId(id)
@@ -86,10 +89,12 @@ public final class WorkerServer implements AutoCloseable {
                     .setDc(config.get(CachetKeys.NODE_DC))
                     .setRack(config.get(CachetKeys.NODE_RACK))
                     .setCapacityBytes(config.get(CachetKeys.WORKER_CACHE_SIZE))
-                    .setTls(tls.isPresent())
+                    .setTls(policy.inbound().acceptsTls())
                     .build();
             HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
-            CoordinatorLink link = new CoordinatorLink(info, coordinator.getHost(), coordinator.getPort(), tls, config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL));
+            // The coordinator's place is not known here: it counts as elsewhere for dc and rack modes.
+            Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
+            CoordinatorLink link = new CoordinatorLink(info, coordinator.getHost(), coordinator.getPort(), toCoordinator, config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL));
             self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, counters,
                     tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)));
             link.start();
