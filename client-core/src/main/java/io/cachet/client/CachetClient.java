@@ -61,8 +61,10 @@ import static java.util.Objects.requireNonNull;
  */
 public final class CachetClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CachetClient.class);
-    private static final int MAX_ATTEMPTS = 4;
     private static final Duration SUSPICION = Duration.ofSeconds(30);
+    /** How long a call keeps trying other workers (and waiting out a restart) before it fails. */
+    private static final Duration RETRY_BUDGET = Duration.ofSeconds(20);
+    private static final long REFRESH_AT_MOST_EVERY_NANOS = Duration.ofMillis(500).toNanos();
 
     private final Optional<TlsContexts> tls;
     private final Duration timeout;
@@ -77,7 +79,8 @@ public final class CachetClient implements AutoCloseable {
     private final ScheduledExecutorService refresher;
     private final ClientMetrics metrics;
     private volatile HashRing ring = HashRing.of(List.of(), 1);
-    private volatile long membershipVersion = -1;
+    private Membership membership = Membership.getDefaultInstance();
+    private volatile long lastFailureRefreshNanos;
 
     private CachetClient(CachetConfig config, Optional<TlsContexts> tls, ClientMetrics metrics) {
         this.tls = tls;
@@ -207,19 +210,26 @@ public final class CachetClient implements AutoCloseable {
             throw transportFailure(e, "coordinator", new InetSocketAddress(coordinatorAddress.getHost(), coordinatorAddress.getPort()));
         }
         synchronized (this) {
-            if (membership.getVersion() == membershipVersion) {
+            // Compared by content: a restarted coordinator counts versions from the start again.
+            if (membership.getWorkersList().equals(this.membership.getWorkersList())) {
+                return;
+            }
+            if (!membership.getSettled() && !ring.isEmpty()) {
+                log.debug("The coordinator is still gathering its workers ({} so far): keeping the {} known", membership.getWorkersCount(), ring.workers().size());
                 return;
             }
             List<WorkerAddress> workers = membership.getWorkersList().stream().map(WorkerAddress::from).toList();
             HashRing previous = ring;
+            // A worker listed again (re-registered after a restart) is worth trying again.
+            workers.stream().filter(worker -> !previous.workers().contains(worker)).forEach(worker -> suspectedUntil.remove(worker.id()));
             ring = HashRing.of(workers, virtualNodes);
-            membershipVersion = membership.getVersion();
+            this.membership = membership;
             for (WorkerAddress gone : previous.workers()) {
-                if (workers.stream().noneMatch(worker -> worker.id().equals(gone.id()))) {
+                if (!workers.contains(gone)) {
                     forget(gone.id());
                 }
             }
-            log.debug("Membership version {}: {} workers", membershipVersion, workers.size());
+            log.debug("Membership version {}: {} workers", membership.getVersion(), workers.size());
         }
     }
 
@@ -253,9 +263,9 @@ public final class CachetClient implements AutoCloseable {
      * successful call; otherwise the caller keeps it.
      */
     <T> T withDataConnection(String path, DataCall<T> call, boolean release) throws IOException {
-        IOException last = null;
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            WorkerAddress worker = owner(path);
+        Retry retry = new Retry();
+        while (true) {
+            WorkerAddress worker = retry.owner(path);
             DataConnection connection;
             try {
                 connection = dataConnections.acquire(worker);
@@ -265,8 +275,8 @@ public final class CachetClient implements AutoCloseable {
                 throw e;
             }
             catch (IOException e) {
-                last = e;
                 unreachable(worker, e);
+                retry.failed(e);
                 continue;
             }
             try {
@@ -287,11 +297,10 @@ public final class CachetClient implements AutoCloseable {
             }
             catch (IOException e) {
                 connection.close();
-                last = e;
                 unreachable(worker, e);
+                retry.failed(e);
             }
         }
-        throw last;
     }
 
     /** The next frame, which must be one of {@code accepted}; an ERROR frame becomes the matching exception. */
@@ -340,9 +349,9 @@ public final class CachetClient implements AutoCloseable {
 
     private <T> T onOwner(String path, WorkerCall<T> call) throws IOException {
         metrics.operations.increment();
-        IOException last = null;
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            WorkerAddress worker = owner(path);
+        Retry retry = new Retry();
+        while (true) {
+            WorkerAddress worker = retry.owner(path);
             try {
                 return call.apply(workerStub(worker).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
             }
@@ -355,11 +364,50 @@ public final class CachetClient implements AutoCloseable {
                 if (failure instanceof TlsHandshakeException) {
                     throw failure;
                 }
-                last = failure;
                 unreachable(worker, failure);
+                retry.failed(failure);
             }
         }
-        throw last;
+    }
+
+    /**
+     * One call's attempts: each failure moves to the next owner; when every worker has failed, it waits
+     * a little (a worker restarting, a coordinator gathering its workers) and tries again, until the
+     * budget is spent.
+     */
+    private final class Retry {
+        private final long deadline = System.nanoTime() + RETRY_BUDGET.toNanos();
+        private long backoffMillis = 25;
+        private int attempts;
+
+        WorkerAddress owner(String path) throws IOException {
+            while (true) {
+                try {
+                    return CachetClient.this.owner(path);
+                }
+                catch (IOException e) {
+                    failed(e);
+                }
+            }
+        }
+
+        void failed(IOException failure) throws IOException {
+            attempts++;
+            if (System.nanoTime() - deadline > 0) {
+                throw failure;
+            }
+            if (attempts >= Math.max(1, ring.workers().size())) {
+                try {
+                    Thread.sleep(backoffMillis);
+                }
+                catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while retrying: " + failure.getMessage());
+                }
+                backoffMillis = Math.min(1000, backoffMillis * 2);
+                refreshQuietly();
+            }
+        }
     }
 
     private IOException transportFailure(StatusRuntimeException e, String peer, InetSocketAddress address) {
@@ -371,7 +419,7 @@ public final class CachetClient implements AutoCloseable {
                 }
             }
         }
-        else if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        else if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && !causedBy(e, java.net.ConnectException.class)) {
             IOException explained = HandshakeFailures.explainPlaintextClientRefused(address, Duration.ofSeconds(5), e);
             if (explained instanceof TlsHandshakeException) {
                 return explained;
@@ -381,12 +429,26 @@ public final class CachetClient implements AutoCloseable {
     }
 
     /** Routes around a worker that failed mid-request until the coordinator settles its fate. */
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void unreachable(WorkerAddress worker, IOException failure) {
         log.info("Worker {} at {} did not answer ({}); trying the next owner", worker.id(), worker.host(), failure.getMessage());
         metrics.retries.increment();
         suspectedUntil.put(worker.id(), System.nanoTime() + SUSPICION.toNanos());
         dataConnections.evict(worker.id());
-        refreshQuietly();
+        // Many calls may fail at once: one membership refresh answers them all.
+        long now = System.nanoTime();
+        if (now - lastFailureRefreshNanos > REFRESH_AT_MOST_EVERY_NANOS) {
+            lastFailureRefreshNanos = now;
+            refreshQuietly();
+        }
     }
 
     private boolean isSuspected(WorkerAddress worker) {

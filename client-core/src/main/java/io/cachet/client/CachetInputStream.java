@@ -199,7 +199,7 @@ public final class CachetInputStream extends InputStream {
                 // The worker went away mid-window: resume at the current position on the next owner.
                 io.cachet.routing.WorkerAddress worker = window.worker();
                 dropWindow(true);
-                if (attempt >= 2) {
+                if (attempt >= 5) {
                     throw e;
                 }
                 client.unreachable(worker, e);

@@ -24,11 +24,13 @@ final class MembershipRegistry {
     private final LongSupplier nanoClock;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final List<StreamObserver<Membership>> watchers = new ArrayList<>();
+    private final long startNanos;
     private long version;
 
     MembershipRegistry(Duration timeout, LongSupplier nanoClock) {
         this.timeout = timeout;
         this.nanoClock = nanoClock;
+        this.startNanos = nanoClock.getAsLong();
     }
 
     synchronized long register(WorkerInfo worker) {
@@ -71,6 +73,8 @@ final class MembershipRegistry {
         return Membership.newBuilder()
                 .setVersion(version)
                 .addAllWorkers(members.values().stream().map(Member::info).toList())
+                // Every live worker beats within the timeout: after that long, the list is whole.
+                .setSettled(nanoClock.getAsLong() - startNanos > timeout.toNanos())
                 .build();
     }
 

@@ -26,7 +26,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class MiniCluster implements AutoCloseable {
     private final Path directory;
-    private final Map<String, String> properties;
+    private volatile Map<String, String> properties;
     private final List<String> workerHosts;
     private final boolean separateProcesses;
     private final String serverClasspath;
@@ -34,6 +34,8 @@ public final class MiniCluster implements AutoCloseable {
     private final int coordinatorPort;
     private Node coordinator;
     private final List<Node> workers = new ArrayList<>();
+    // A restarted worker comes back on its ports, as a real one would.
+    private final Map<Integer, int[]> workerPorts = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A running server: in this JVM or another. */
     public interface Node extends AutoCloseable {
@@ -128,6 +130,11 @@ public final class MiniCluster implements AutoCloseable {
         return worker;
     }
 
+    /** New shared properties for the nodes started from now on (a rolling restart applies them node by node). */
+    public void reconfigure(Map<String, String> properties) {
+        this.properties = Map.copyOf(properties);
+    }
+
     /** Stops the coordinator and starts a new one on the same port; its membership starts empty and fills as workers beat. */
     public void restartCoordinator() throws IOException {
         coordinator.close();
@@ -191,9 +198,10 @@ public final class MiniCluster implements AutoCloseable {
         Map<String, String> settings = new HashMap<>();
         settings.put("cachet.worker.hostname", host);
         settings.put("cachet.worker.bind.host", host.equals("localhost") ? "127.0.0.1" : host);
-        int rpcPort = freePort();
+        int[] ports = workerPorts.computeIfAbsent(index, any -> new int[] {freePort(), freePort()});
+        int rpcPort = ports[0];
         settings.put("cachet.worker.rpc.port", String.valueOf(rpcPort));
-        settings.put("cachet.worker.data.port", String.valueOf(freePort()));
+        settings.put("cachet.worker.data.port", String.valueOf(ports[1]));
         settings.put("cachet.worker.cache.dir", workerCacheDirectory(index).toString());
         settings.put("cachet.worker.ufs.root", ufsRoot.toUri().toString());
         Map<String, String> merged = nodeProperties(settings);
@@ -207,7 +215,7 @@ public final class MiniCluster implements AutoCloseable {
         Map<String, String> merged = new HashMap<>();
         merged.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
         merged.put("cachet.worker.heartbeat.interval", "200ms");
-        merged.put("cachet.coordinator.worker.timeout", "2s");
+        merged.put("cachet.coordinator.worker.timeout", "4s");
         merged.putAll(properties);
         merged.putAll(own);
         return merged;

@@ -51,7 +51,7 @@ final class CoordinatorLink implements AutoCloseable {
 
     private void beat() {
         CoordinatorServiceGrpc.CoordinatorServiceBlockingStub stub = CoordinatorServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(Math.max(1000, interval.toMillis() * 2), TimeUnit.MILLISECONDS);
+                .withDeadlineAfter(Math.max(3000, interval.toMillis() * 2), TimeUnit.MILLISECONDS);
         try {
             if (!registered || !stub.heartbeat(HeartbeatRequest.newBuilder().setWorkerId(self.getId()).build()).getRegistered()) {
                 stub.registerWorker(RegisterWorkerRequest.newBuilder().setWorker(self).build());

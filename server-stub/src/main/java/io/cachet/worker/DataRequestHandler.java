@@ -36,19 +36,36 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private final PageCache cache;
     private final FileTransferMode transfer;
     private final WorkerCounters counters;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight;
     private ReadTransfer reading;
     private PendingWrite writing;
+    private boolean busy;
 
-    DataRequestHandler(UfsRoot ufs, PageCache cache, FileTransferMode transfer, WorkerCounters counters) {
+    DataRequestHandler(UfsRoot ufs, PageCache cache, FileTransferMode transfer, WorkerCounters counters, java.util.concurrent.atomic.AtomicInteger inFlight) {
         this.ufs = ufs;
         this.cache = cache;
         this.transfer = transfer;
         this.counters = counters;
+        this.inFlight = inFlight;
+    }
+
+    /** Counts this connection's request in the server's in-flight total, which a draining server waits for. */
+    private void busy(boolean now) {
+        if (busy != now) {
+            busy = now;
+            inFlight.addAndGet(now ? 1 : -1);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext context) {
+        busy(false);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object message) {
         ByteBuf frame = (ByteBuf) message;
+        busy(true);
         try {
             FrameType type = FrameType.fromWire(frame.readByte());
             switch (type) {
@@ -64,6 +81,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
         finally {
             frame.release();
+            busy(reading != null || writing != null);
         }
     }
 
@@ -71,6 +89,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext context) {
         if (context.channel().isWritable() && reading != null) {
             sendMore(context);
+            busy(reading != null || writing != null);
         }
         context.fireChannelWritabilityChanged();
     }
@@ -79,6 +98,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext context) {
         reading = null;
         abortWrite("the connection closed before the file was committed");
+        busy(false);
         context.fireChannelInactive();
     }
 

@@ -3,6 +3,9 @@ package io.cachet.worker;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.ConnectionPolicy;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.cachet.tls.HandshakeFailures;
 import io.cachet.tls.TlsContexts;
 import io.cachet.transfer.TransferProtocol;
@@ -33,7 +36,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The worker's data listener: the framed page-transfer protocol, over TLS when the node has TLS on.
@@ -46,21 +50,28 @@ final class DataServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final EventExecutorGroup io;
     private final Channel channel;
+    private final ChannelGroup connections;
+    private final AtomicInteger inFlight;
 
-    private DataServer(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup io, Channel channel) {
+    private DataServer(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup io, Channel channel, ChannelGroup connections,
+            AtomicInteger inFlight) {
         this.boss = boss;
         this.workers = workers;
         this.io = io;
         this.channel = channel;
+        this.connections = connections;
+        this.inFlight = inFlight;
     }
 
     static DataServer start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, ConnectionCounters counters, Duration idleTimeout,
-            Supplier<DataRequestHandler> handlers) throws InterruptedException {
+            Function<AtomicInteger, DataRequestHandler> handlers) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
         EventExecutorGroup io = new DefaultEventExecutorGroup(8, new DefaultThreadFactory("cachet-data-io", true));
         io.netty.handler.ssl.SslContext context = policy.inbound().acceptsTls() ? tls.orElseThrow().dataServer() : null;
         Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
+        ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        AtomicInteger inFlight = new AtomicInteger();
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, workers)
@@ -71,15 +82,16 @@ final class DataServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel channel) {
                             String peer = String.valueOf(channel.remoteAddress());
+                            connections.add(channel);
                             channel.pipeline().addLast(new ReadTimeoutHandler(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
                             channel.pipeline().addLast(new FirstBytes(policy.inbound(), context, handshakeTimeout, peer, counters));
                             channel.pipeline().addLast(new PrefaceCheck(peer, counters));
                             channel.pipeline().addLast(TransferProtocol.frameDecoder());
-                            channel.pipeline().addLast(io, "requests", handlers.get());
+                            channel.pipeline().addLast(io, "requests", handlers.apply(inFlight));
                         }
                     })
                     .bind(address).sync().channel();
-            return new DataServer(boss, workers, io, channel);
+            return new DataServer(boss, workers, io, channel, connections, inFlight);
         }
         catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -93,12 +105,28 @@ final class DataServer implements AutoCloseable {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
+    /**
+     * Stops accepting connections, lets requests in progress finish (a write in progress is committed,
+     * not cut off; clients move their next requests to other workers), then closes.
+     */
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // Request handlers run on io and hand work back to the event loops: io stops first.
+        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /**

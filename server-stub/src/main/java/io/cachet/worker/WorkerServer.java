@@ -77,7 +77,7 @@ public final class WorkerServer implements AutoCloseable {
         Server rpc = null;
         try {
             data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), policy, tls, connections,
-                    Duration.ofMinutes(10), () -> new DataRequestHandler(ufs, cache, transfer, counters));
+                    Duration.ofMinutes(10), inFlight -> new DataRequestHandler(ufs, cache, transfer, counters, inFlight));
             WorkerServer[] self = new WorkerServer[1];
             rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), policy, tls, "Worker RPC listener", connections,
                     List.of(new WorkerService(ufs, () -> self[0].metrics())));
@@ -178,7 +178,8 @@ public final class WorkerServer implements AutoCloseable {
     public void close() {
         watcher.ifPresent(TlsMaterialWatcher::close);
         link.close();
-        GrpcServers.stop(rpc);
+        // Data first: requests in progress finish while clients still reach the metadata service.
         data.close();
+        GrpcServers.stop(rpc);
     }
 }
