@@ -214,11 +214,15 @@ public final class CachetClient implements AutoCloseable {
             if (membership.getWorkersList().equals(this.membership.getWorkersList())) {
                 return;
             }
-            if (!membership.getSettled() && !ring.isEmpty()) {
-                log.debug("The coordinator is still gathering its workers ({} so far): keeping the {} known", membership.getWorkersCount(), ring.workers().size());
-                return;
+            List<WorkerAddress> workers = new java.util.ArrayList<>(membership.getWorkersList().stream().map(WorkerAddress::from).toList());
+            if (!membership.getSettled()) {
+                // A coordinator that just started is still gathering its workers: a worker it does not list yet is not gone.
+                for (WorkerAddress known : ring.workers()) {
+                    if (workers.stream().noneMatch(worker -> worker.id().equals(known.id()))) {
+                        workers.add(known);
+                    }
+                }
             }
-            List<WorkerAddress> workers = membership.getWorkersList().stream().map(WorkerAddress::from).toList();
             HashRing previous = ring;
             // A worker listed again (re-registered after a restart) is worth trying again.
             workers.stream().filter(worker -> !previous.workers().contains(worker)).forEach(worker -> suspectedUntil.remove(worker.id()));
@@ -272,7 +276,12 @@ public final class CachetClient implements AutoCloseable {
             }
             catch (TlsHandshakeException e) {
                 metrics.handshakeFailures.increment();
-                throw e;
+                if (!e.isRetriable()) {
+                    throw e;
+                }
+                unreachable(worker, e);
+                retry.failed(e);
+                continue;
             }
             catch (IOException e) {
                 unreachable(worker, e);
@@ -293,7 +302,11 @@ public final class CachetClient implements AutoCloseable {
             }
             catch (TlsHandshakeException e) {
                 connection.close();
-                throw e;
+                if (!e.isRetriable()) {
+                    throw e;
+                }
+                unreachable(worker, e);
+                retry.failed(e);
             }
             catch (IOException e) {
                 connection.close();
@@ -361,7 +374,7 @@ public final class CachetClient implements AutoCloseable {
                     throw remote.get();
                 }
                 IOException failure = transportFailure(e, "worker " + worker.id(), new InetSocketAddress(worker.host(), worker.rpcPort()));
-                if (failure instanceof TlsHandshakeException) {
+                if (failure instanceof TlsHandshakeException handshake && !handshake.isRetriable()) {
                     throw failure;
                 }
                 unreachable(worker, failure);

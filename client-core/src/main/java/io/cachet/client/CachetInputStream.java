@@ -193,7 +193,12 @@ public final class CachetInputStream extends InputStream {
             }
             catch (io.cachet.tls.TlsHandshakeException e) {
                 dropWindow(true);
-                throw e;
+                if (!e.isRetriable()) {
+                    throw e;
+                }
+                if (attempt >= 5) {
+                    throw e;
+                }
             }
             catch (IOException e) {
                 // The worker went away mid-window: resume at the current position on the next owner.

@@ -64,12 +64,14 @@ public final class HandshakeFailures {
         if (cause(failure, ClosedChannelException.class).isPresent() || text.contains("closed") || text.contains("connection reset") || text.contains("remote host terminated")) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: %s closed the connection during the TLS handshake".formatted(peer),
-                    "check that the server has TLS enabled on this port (a plaintext server drops TLS clients), and see the server's log for why it refused this client"), failure);
+                    "check that the server has TLS enabled on this port (a plaintext server drops TLS clients), and see the server's log for why it refused this client"), failure,
+                    true);
         }
         if (text.contains("timed out") || text.contains("timeout")) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: %s did not complete a TLS handshake within %s".formatted(peer, settings.handshakeTimeout()),
-                    "check that this is a Cachet TLS port and that nothing in between holds the connection; raise cachet.network.tls.handshake.timeout for slow links"), failure);
+                    "check that this is a Cachet TLS port and that nothing in between holds the connection; raise cachet.network.tls.handshake.timeout for slow links"), failure,
+                    true);
         }
         return new TlsHandshakeException(new TlsDiagnosis(
                 "TLS client: handshake with %s failed: %s".formatted(peer, rootMessage(failure)),
