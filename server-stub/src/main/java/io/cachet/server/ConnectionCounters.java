@@ -9,11 +9,16 @@ public final class ConnectionCounters {
     private final LongAdder refused = new LongAdder();
     private final LongAdder peersWithCertificate = new LongAdder();
 
-    /** A TLS handshake completed; {@code peerCertificate} says whether the peer presented one (mutual TLS). */
-    public void tlsHandshake(boolean peerCertificate) {
+    /** A TLS handshake completed on {@code engine}; counts whether the peer presented a certificate (mutual TLS). */
+    public void tlsHandshake(javax.net.ssl.SSLEngine engine) {
         tlsHandshakes.increment();
-        if (peerCertificate) {
-            peersWithCertificate.increment();
+        try {
+            if (engine.getSession().getPeerCertificates().length > 0) {
+                peersWithCertificate.increment();
+            }
+        }
+        catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            // no certificate: an anonymous client under client.auth=none or optional
         }
     }
 

@@ -124,7 +124,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                 }
                 ssl.handshakeFuture().addListener(future -> {
                     if (future.isSuccess()) {
-                        counters.tlsHandshake(presentedCertificate(ssl.engine()));
+                        counters.tlsHandshake(ssl.engine());
                     }
                     else {
                         counters.refused();
@@ -140,12 +140,4 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
         }
     }
 
-    private static boolean presentedCertificate(javax.net.ssl.SSLEngine engine) {
-        try {
-            return engine.getSession().getPeerCertificates().length > 0;
-        }
-        catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-            return false;
-        }
-    }
 }

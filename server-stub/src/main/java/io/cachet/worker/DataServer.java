@@ -175,7 +175,7 @@ final class DataServer implements AutoCloseable {
                 ssl.setHandshakeTimeoutMillis(timeout.toMillis());
                 ssl.handshakeFuture().addListener(future -> {
                     if (future.isSuccess()) {
-                        counters.tlsHandshake(presentedCertificate(ssl.engine()));
+                        counters.tlsHandshake(ssl.engine());
                     }
                     else {
                         counters.refused();
@@ -236,12 +236,4 @@ final class DataServer implements AutoCloseable {
         }
     }
 
-    private static boolean presentedCertificate(javax.net.ssl.SSLEngine engine) {
-        try {
-            return engine.getSession().getPeerCertificates().length > 0;
-        }
-        catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-            return false;
-        }
-    }
 }
