@@ -36,7 +36,7 @@ public final class CertificateFiles {
     /** How a PEM private key is encoded. */
     public enum KeyEncoding {
         PKCS8,
-        /** The traditional OpenSSL form: BEGIN RSA PRIVATE KEY (or EC PRIVATE KEY). */
+        /** The traditional OpenSSL form: a PEM block of type "RSA PRIVATE KEY" (or "EC PRIVATE KEY"). */
         PKCS1,
     }
 

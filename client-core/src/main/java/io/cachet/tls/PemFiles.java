@@ -81,7 +81,7 @@ final class PemFiles {
             }
             throw new ConfigException("%s is not a readable PEM private key (%s). Fix: check %s".formatted(path, e.getMessage(), pathKey), e);
         }
-        throw new ConfigException("%s holds no private key (expected BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY, BEGIN EC PRIVATE KEY or BEGIN ENCRYPTED PRIVATE KEY). Fix: check %s"
+        throw new ConfigException("%s holds no private key (expected a PEM block of type PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY or ENCRYPTED PRIVATE KEY). Fix: check %s"
                 .formatted(path, pathKey));
     }
 

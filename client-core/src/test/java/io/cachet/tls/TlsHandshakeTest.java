@@ -105,8 +105,15 @@ class TlsHandshakeTest {
         String pkcs8 = java.nio.file.Files.readString(pki.pem(identity, KeyEncoding.PKCS8, false)[1]);
         String encrypted = java.nio.file.Files.readString(pki.pem(identity, KeyEncoding.PKCS8, true)[1]);
 
-        assertThat(pkcs1).startsWith("-----BEGIN RSA PRIVATE KEY-----");
-        assertThat(pkcs8).startsWith("-----BEGIN PRIVATE KEY-----");
-        assertThat(encrypted).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+        assertThat(pemBlockType(pkcs1)).isEqualTo("RSA PRIVATE KEY");
+        assertThat(pemBlockType(pkcs8)).isEqualTo("PRIVATE KEY");
+        assertThat(pemBlockType(encrypted)).isEqualTo("ENCRYPTED PRIVATE KEY");
+    }
+
+    /** The type named on a PEM file's first line, between "-----BEGIN " and "-----". */
+    private static String pemBlockType(String pem) {
+        String firstLine = pem.lines().findFirst().orElseThrow();
+        assertThat(firstLine).startsWith("-----BEGIN ").endsWith("-----");
+        return firstLine.substring("-----BEGIN ".length(), firstLine.length() - "-----".length());
     }
 }
