@@ -1,6 +1,5 @@
 package io.cachet.benchmarks;
 
-import io.cachet.certs.CertificateFiles.StoreFormat;
 import io.cachet.certs.DevelopmentCertificates;
 import io.cachet.certs.KeyAlgorithm;
 import io.cachet.client.CachetClient;
@@ -145,13 +144,9 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     }
 
     private static Map<String, String> tls(DevelopmentCertificates.Layout certificates, String provider) {
-        return Map.of(
-                "cachet.network.tls.enabled", "true",
-                "cachet.network.tls.provider", provider,
-                "cachet.network.tls.keystore.path", certificates.serverKeyStore(StoreFormat.PKCS12).toString(),
-                "cachet.network.tls.keystore.password", "${file:" + certificates.keyStorePasswordFile() + "}",
-                "cachet.network.tls.truststore.path", certificates.trustStore(StoreFormat.PKCS12).toString(),
-                "cachet.network.tls.truststore.password", "${file:" + certificates.trustStorePasswordFile() + "}");
+        Map<String, String> settings = new HashMap<>(certificates.serverSettings());
+        settings.put("cachet.network.tls.provider", provider);
+        return settings;
     }
 
     private static double mbps(long bytes, long nanos) {

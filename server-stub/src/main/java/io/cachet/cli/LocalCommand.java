@@ -50,11 +50,7 @@ final class LocalCommand implements Callable<Integer> {
         if (tls) {
             DevelopmentCertificates.Layout certificates = DevelopmentCertificates.generate(directory.resolve("certs"), List.of("localhost", "127.0.0.1"),
                     Duration.ofDays(30), KeyAlgorithm.EC);
-            properties.put("cachet.network.tls.enabled", "true");
-            properties.put("cachet.network.tls.keystore.path", certificates.serverKeyStore(io.cachet.certs.CertificateFiles.StoreFormat.PKCS12).toString());
-            properties.put("cachet.network.tls.keystore.password", "${file:" + certificates.keyStorePasswordFile() + "}");
-            properties.put("cachet.network.tls.truststore.path", certificates.trustStore(io.cachet.certs.CertificateFiles.StoreFormat.PKCS12).toString());
-            properties.put("cachet.network.tls.truststore.password", "${file:" + certificates.trustStorePasswordFile() + "}");
+            properties.putAll(certificates.serverSettings());
         }
         MiniCluster cluster = MiniCluster.builder(directory.toAbsolutePath()).workers(workers).properties(properties).start();
         Map<String, String> client = new TreeMap<>(cluster.clientProperties());
