@@ -4,12 +4,18 @@ import com.google.common.net.HostAndPort;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ConfigException;
+import io.cachet.routing.CachetPaths;
 import io.cachet.routing.HashRing;
 import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.ErrorCode;
 import io.cachet.rpc.GrpcChannels;
 import io.cachet.rpc.RemoteErrors;
 import io.cachet.rpc.proto.CoordinatorServiceGrpc;
+import io.cachet.rpc.proto.JobRequest;
+import io.cachet.rpc.proto.JobStatus;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.cachet.rpc.proto.DeleteRequest;
 import io.cachet.rpc.proto.GetMembershipRequest;
 import io.cachet.rpc.proto.Membership;
@@ -44,6 +50,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -133,19 +141,19 @@ public final class CachetClient implements AutoCloseable {
 
     /** The worker that serves {@code path} now: its ring owner, or the next one while the owner does not answer. */
     public WorkerAddress owner(String path) throws IOException {
-        String normalized = normalize(path);
+        String normalized = CachetPaths.normalize(path);
         return ring.owner(normalized, worker -> !isSuspected(worker))
                 .or(() -> ring.owner(normalized))
                 .orElseThrow(() -> new IOException("No workers are registered with the coordinator at " + coordinatorAddress));
     }
 
     public FileStatus status(String path) throws IOException {
-        String normalized = normalize(path);
+        String normalized = CachetPaths.normalize(path);
         return onOwner(normalized, stub -> FileStatus.from(stub.getStatus(PathRequest.newBuilder().setPath(normalized).build()).getStatus()));
     }
 
     public List<FileStatus> list(String path) throws IOException {
-        String normalized = normalize(path);
+        String normalized = CachetPaths.normalize(path);
         return onOwner(normalized, stub -> stub.listStatus(PathRequest.newBuilder().setPath(normalized).build()).getStatusesList().stream()
                 .map(FileStatus::from)
                 .toList());
@@ -153,20 +161,20 @@ public final class CachetClient implements AutoCloseable {
 
     /** Creates the directory and its missing parents; false when a file is in the way. */
     public boolean mkdirs(String path) throws IOException {
-        String normalized = normalize(path);
+        String normalized = CachetPaths.normalize(path);
         return onOwner(normalized, stub -> stub.mkdirs(MkdirsRequest.newBuilder().setPath(normalized).build()).getResult());
     }
 
     /** False when nothing is at {@code path}; a non-empty directory needs {@code recursive}. */
     public boolean delete(String path, boolean recursive) throws IOException {
-        String normalized = normalize(path);
+        String normalized = CachetPaths.normalize(path);
         return onOwner(normalized, stub -> stub.delete(DeleteRequest.newBuilder().setPath(normalized).setRecursive(recursive).build()).getResult());
     }
 
     /** Renames with HDFS semantics: into an existing directory, never over an existing file; false when it cannot. */
     public boolean rename(String source, String destination) throws IOException {
-        String from = normalize(source);
-        String to = normalize(destination);
+        String from = CachetPaths.normalize(source);
+        String to = CachetPaths.normalize(destination);
         return onOwner(from, stub -> stub.rename(RenameRequest.newBuilder().setSource(from).setDestination(to).build()).getResult());
     }
 
@@ -183,7 +191,7 @@ public final class CachetClient implements AutoCloseable {
      * then, and if the writer fails, the previous file stays as it was.
      */
     public OutputStream create(String path, boolean overwrite, boolean createParents) throws IOException {
-        String normalized = normalize(path);
+        String normalized = CachetPaths.normalize(path);
         metrics.operations.increment();
         DataConnection connection = withDataConnection(normalized, candidate -> {
             candidate.send(TransferProtocol.writeOpen(io.netty.buffer.ByteBufAllocator.DEFAULT, normalized, overwrite, createParents));
@@ -196,6 +204,43 @@ public final class CachetClient implements AutoCloseable {
     /** The cache and traffic counters of one worker. */
     public WorkerMetrics workerMetrics(WorkerAddress worker) {
         return workerStub(worker).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).getMetrics(WorkerMetricsRequest.getDefaultInstance());
+    }
+
+    /**
+     * Warms the owners' caches with every file at or under {@code path} (a coordinator job split into
+     * one task per owning worker); {@code progress} hears each report, and the last one is returned.
+     */
+    public JobStatus load(String path, Consumer<JobStatus> progress) throws IOException {
+        return cacheJob(path, progress, CoordinatorServiceGrpc.getLoadMethod());
+    }
+
+    /** Drops every file at or under {@code path} from the owners' caches; reports as {@link #load}. */
+    public JobStatus free(String path, Consumer<JobStatus> progress) throws IOException {
+        return cacheJob(path, progress, CoordinatorServiceGrpc.getFreeMethod());
+    }
+
+    private JobStatus cacheJob(String path, Consumer<JobStatus> progress, MethodDescriptor<JobRequest, JobStatus> method) throws IOException {
+        JobRequest request = JobRequest.newBuilder().setPath(CachetPaths.normalize(path)).build();
+        JobStatus last = null;
+        try {
+            // No deadline: a job over a large tree takes as long as it takes, and reports all along.
+            Iterator<JobStatus> reports = ClientCalls.blockingServerStreamingCall(coordinator, method, CallOptions.DEFAULT, request);
+            while (reports.hasNext()) {
+                last = reports.next();
+                progress.accept(last);
+            }
+        }
+        catch (StatusRuntimeException e) {
+            Optional<IOException> remote = RemoteErrors.fromStatus(e);
+            if (remote.isPresent()) {
+                throw remote.get();
+            }
+            throw transportFailure(e, "coordinator", new InetSocketAddress(coordinatorAddress.getHost(), coordinatorAddress.getPort()));
+        }
+        if (last == null || !last.getFinished()) {
+            throw new IOException("The coordinator at %s ended the job on %s without a final report".formatted(coordinatorAddress, path));
+        }
+        return last;
     }
 
     /** Loads the membership now (it is also refreshed on a schedule and when a worker stops answering). */
@@ -506,15 +551,6 @@ public final class CachetClient implements AutoCloseable {
         if (tls.isPresent()) {
             metrics.tlsHandshakes.increment();
         }
-    }
-
-    static String normalize(String path) {
-        requireNonNull(path, "path is null");
-        if (!path.startsWith("/")) {
-            throw new IllegalArgumentException("Cachet paths are absolute: " + path);
-        }
-        String collapsed = path.replaceAll("/+", "/");
-        return collapsed.length() > 1 && collapsed.endsWith("/") ? collapsed.substring(0, collapsed.length() - 1) : collapsed;
     }
 
     private static HostAndPort parseAddress(String address) {

@@ -105,6 +105,8 @@ public final class CachetKeys {
             "size of a cached page");
     public static final ConfigKey<Duration> WORKER_HEARTBEAT_INTERVAL = ConfigKey.of("cachet.worker.heartbeat.interval", DURATION_TYPE, Duration.ofSeconds(2),
             "how often a worker reports to the coordinator");
+    public static final ConfigKey<Duration> WORKER_PEER_FETCH_WINDOW = ConfigKey.of("cachet.worker.peer.fetch.window", DURATION_TYPE, Duration.ofMinutes(10),
+            "for how long after a membership change a worker asks a path's previous owner for pages it misses, before the under-file-system; 0 turns it off");
     public static final ConfigKey<FileTransferMode> WORKER_FILE_TRANSFER = ConfigKey.of("cachet.worker.network.netty.file.transfer",
             ofEnum(FileTransferMode.class), FileTransferMode.AUTO,
             "how cached pages are sent: auto, transfer (zero-copy, plaintext only) or mapped");

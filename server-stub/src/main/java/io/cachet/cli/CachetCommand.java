@@ -16,7 +16,8 @@ import static java.util.Objects.requireNonNull;
         mixinStandardHelpOptions = true,
         versionProvider = CachetCommand.Version.class,
         description = "Cachet: a caching data layer with TLS on every connection.",
-        subcommands = {CertsCommand.class, ConfCommand.class, TlsCommand.class, ServerCommands.Coordinator.class, ServerCommands.Worker.class, LocalCommand.class, FsCommand.class})
+        subcommands = {CertsCommand.class, ConfCommand.class, TlsCommand.class, ServerCommands.Coordinator.class, ServerCommands.Worker.class, LocalCommand.class, FsCommand.class,
+                CacheJobCommands.Load.class, CacheJobCommands.Free.class})
 public final class CachetCommand implements Runnable {
     static final String COMMAND_LINE_SCOPE = "command line (--set)";
 

@@ -6,6 +6,10 @@ import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.GrpcServers;
+import io.cachet.server.InternodePeers;
+import io.cachet.server.NodeIdentity;
+import io.cachet.server.PeerChannels;
+import io.cachet.rpc.proto.CoordinatorServiceGrpc;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterialWatcher;
 import io.cachet.tls.TlsSettings;
@@ -19,11 +23,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** The coordinator: worker registration, heartbeats, expiry and the membership list. It holds no file metadata. */
+/** The coordinator: worker registration, heartbeats, expiry, the membership list, and load and free jobs. It holds no file metadata. */
 public final class CoordinatorServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
 
@@ -31,14 +36,20 @@ public final class CoordinatorServer implements AutoCloseable {
     private final Server server;
     private final ScheduledExecutorService expiry;
     private final ConnectionCounters counters;
+    private final InternodePeers peers;
+    private final CacheJobs jobs;
+    private final PeerChannels channels;
     private final Optional<TlsMaterialWatcher> watcher;
 
     private CoordinatorServer(MembershipRegistry registry, Server server, ScheduledExecutorService expiry, ConnectionCounters counters,
-            Optional<TlsMaterialWatcher> watcher) {
+            InternodePeers peers, CacheJobs jobs, PeerChannels channels, Optional<TlsMaterialWatcher> watcher) {
         this.registry = registry;
         this.server = server;
         this.expiry = expiry;
         this.counters = counters;
+        this.peers = peers;
+        this.jobs = jobs;
+        this.channels = channels;
         this.watcher = watcher;
     }
 
@@ -51,13 +62,28 @@ public final class CoordinatorServer implements AutoCloseable {
         MembershipRegistry registry = new MembershipRegistry(timeout, System::nanoTime);
         ConnectionCounters counters = new ConnectionCounters();
         InetSocketAddress address = new InetSocketAddress(config.get(CachetKeys.COORDINATOR_BIND_HOST), config.get(CachetKeys.COORDINATOR_RPC_PORT));
-        Server server = GrpcServers.start(address, policy, tls, "Coordinator RPC listener", counters, List.of(new CoordinatorService(registry)));
+        NodeIdentity identity = new NodeIdentity("coordinator@" + address.getHostString() + ":" + address.getPort(),
+                config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
+        PeerChannels channels = new PeerChannels(identity, policy, tls);
+        CacheJobs jobs = new CacheJobs(registry, channels, config.get(CachetKeys.ROUTING_VIRTUAL_NODES), Duration.ofSeconds(30));
+        InternodePeers peers = new InternodePeers();
+        Server server;
+        try {
+            server = GrpcServers.start(address, policy, tls, "Coordinator RPC listener", counters, List.of(new CoordinatorService(registry, jobs)),
+                    Set.of(CoordinatorServiceGrpc.getRegisterWorkerMethod().getFullMethodName(), CoordinatorServiceGrpc.getHeartbeatMethod().getFullMethodName()),
+                    peers);
+        }
+        catch (IOException | RuntimeException e) {
+            jobs.close();
+            channels.close();
+            throw e;
+        }
         ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-coordinator-expiry", true));
         long checkMillis = Math.max(100, timeout.toMillis() / 4);
         expiry.scheduleWithFixedDelay(registry::expireSilentWorkers, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
-        log.info("Coordinator listening on {}:{} (accepts {}, internode {})", address.getHostString(), server.getPort(), policy.inbound(), policy.internode());
+        log.info("Coordinator listening on {}:{} (accepts {}, internode {})", address.getHostString(), server.getPort(), policy.rpcInbound(), policy.internode());
         Optional<TlsMaterialWatcher> watcher = tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings));
-        return new CoordinatorServer(registry, server, expiry, counters, watcher);
+        return new CoordinatorServer(registry, server, expiry, counters, peers, jobs, channels, watcher);
     }
 
     public int port() {
@@ -72,11 +98,18 @@ public final class CoordinatorServer implements AutoCloseable {
         return counters;
     }
 
+    /** The server-to-server calls (registrations and heartbeats) this coordinator received, per worker. */
+    public InternodePeers internodePeers() {
+        return peers;
+    }
+
     @Override
     public void close() {
         watcher.ifPresent(TlsMaterialWatcher::close);
         expiry.shutdownNow();
         registry.closeWatchers();
+        jobs.close();
         GrpcServers.stop(server);
+        channels.close();
     }
 }

@@ -4,6 +4,8 @@ import io.cachet.rpc.proto.CoordinatorServiceGrpc;
 import io.cachet.rpc.proto.GetMembershipRequest;
 import io.cachet.rpc.proto.HeartbeatRequest;
 import io.cachet.rpc.proto.HeartbeatResponse;
+import io.cachet.rpc.proto.JobRequest;
+import io.cachet.rpc.proto.JobStatus;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.RegisterWorkerRequest;
 import io.cachet.rpc.proto.RegisterWorkerResponse;
@@ -11,12 +13,24 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
-/** The coordinator's gRPC face: registration, heartbeats and the membership list. */
+/** The coordinator's gRPC face: registration, heartbeats, the membership list, and load and free jobs. */
 final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorServiceImplBase {
     private final MembershipRegistry registry;
+    private final CacheJobs jobs;
 
-    CoordinatorService(MembershipRegistry registry) {
+    CoordinatorService(MembershipRegistry registry, CacheJobs jobs) {
         this.registry = registry;
+        this.jobs = jobs;
+    }
+
+    @Override
+    public void load(JobRequest request, StreamObserver<JobStatus> response) {
+        jobs.start(CacheJobs.Kind.LOAD, request.getPath(), (ServerCallStreamObserver<JobStatus>) response);
+    }
+
+    @Override
+    public void free(JobRequest request, StreamObserver<JobStatus> response) {
+        jobs.start(CacheJobs.Kind.FREE, request.getPath(), (ServerCallStreamObserver<JobStatus>) response);
     }
 
     @Override
@@ -32,7 +46,10 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
 
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
-        response.onNext(HeartbeatResponse.newBuilder().setRegistered(registry.heartbeat(request.getWorkerId())).build());
+        response.onNext(HeartbeatResponse.newBuilder()
+                .setRegistered(registry.heartbeat(request.getWorkerId()))
+                .setMembershipVersion(registry.version())
+                .build());
         response.onCompleted();
     }
 

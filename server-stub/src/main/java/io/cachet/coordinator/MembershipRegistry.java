@@ -43,6 +43,10 @@ final class MembershipRegistry {
         return version;
     }
 
+    synchronized long version() {
+        return version;
+    }
+
     /** False when the worker is unknown, so it registers again. */
     synchronized boolean heartbeat(String workerId) {
         Member member = members.get(workerId);

@@ -27,6 +27,8 @@ import static java.util.Objects.requireNonNull;
 public final class MiniCluster implements AutoCloseable {
     private final Path directory;
     private volatile Map<String, String> properties;
+    private final Map<String, String> coordinatorProperties;
+    private final Map<Integer, Map<String, String>> workerProperties;
     private final List<String> workerHosts;
     private final boolean separateProcesses;
     private final String serverClasspath;
@@ -55,6 +57,8 @@ public final class MiniCluster implements AutoCloseable {
     private MiniCluster(Builder builder) throws IOException {
         this.directory = Files.createDirectories(builder.directory);
         this.properties = Map.copyOf(builder.properties);
+        this.coordinatorProperties = Map.copyOf(builder.coordinatorProperties);
+        this.workerProperties = Map.copyOf(builder.workerProperties);
         this.workerHosts = List.copyOf(builder.workerHosts);
         this.separateProcesses = builder.separateProcesses;
         this.serverClasspath = builder.serverClasspath;
@@ -188,14 +192,15 @@ public final class MiniCluster implements AutoCloseable {
     }
 
     private Map<String, String> coordinatorSettings() {
-        return Map.of(
-                "cachet.coordinator.bind.host", "127.0.0.1",
-                "cachet.coordinator.rpc.port", String.valueOf(coordinatorPort));
+        Map<String, String> settings = new HashMap<>(coordinatorProperties);
+        settings.put("cachet.coordinator.bind.host", "127.0.0.1");
+        settings.put("cachet.coordinator.rpc.port", String.valueOf(coordinatorPort));
+        return settings;
     }
 
     private Node startWorker(int index) throws IOException {
         String host = workerHosts.isEmpty() ? "localhost" : workerHosts.get(index % workerHosts.size());
-        Map<String, String> settings = new HashMap<>();
+        Map<String, String> settings = new HashMap<>(workerProperties.getOrDefault(index, Map.of()));
         settings.put("cachet.worker.hostname", host);
         settings.put("cachet.worker.bind.host", host.equals("localhost") ? "127.0.0.1" : host);
         int[] ports = workerPorts.computeIfAbsent(index, any -> new int[] {freePort(), freePort()});
@@ -257,6 +262,8 @@ public final class MiniCluster implements AutoCloseable {
     public static final class Builder {
         private final Path directory;
         private final Map<String, String> properties = new HashMap<>();
+        private final Map<String, String> coordinatorProperties = new HashMap<>();
+        private final Map<Integer, Map<String, String>> workerProperties = new HashMap<>();
         private final List<String> workerHosts = new ArrayList<>();
         private int workers = 1;
         private boolean separateProcesses;
@@ -279,6 +286,18 @@ public final class MiniCluster implements AutoCloseable {
 
         public Builder property(String key, String value) {
             this.properties.put(key, value);
+            return this;
+        }
+
+        /** Properties of the coordinator alone, over the shared ones (its dc, its internode mode, say). */
+        public Builder coordinatorProperties(Map<String, String> properties) {
+            this.coordinatorProperties.putAll(properties);
+            return this;
+        }
+
+        /** Properties of the worker at {@code index} alone (counting workers added later), over the shared ones. */
+        public Builder workerProperties(int index, Map<String, String> properties) {
+            this.workerProperties.computeIfAbsent(index, any -> new HashMap<>()).putAll(properties);
             return this;
         }
 

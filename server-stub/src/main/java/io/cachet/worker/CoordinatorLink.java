@@ -2,10 +2,16 @@ package io.cachet.worker;
 
 import io.cachet.rpc.GrpcChannels;
 import io.cachet.rpc.proto.CoordinatorServiceGrpc;
+import io.cachet.rpc.proto.GetMembershipRequest;
 import io.cachet.rpc.proto.HeartbeatRequest;
+import io.cachet.rpc.proto.HeartbeatResponse;
+import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.RegisterWorkerRequest;
 import io.cachet.rpc.proto.WorkerInfo;
+import io.cachet.server.NodeIdentity;
 import io.cachet.tls.TlsContexts;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -14,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,17 +34,24 @@ final class CoordinatorLink implements AutoCloseable {
 
     private final WorkerInfo self;
     private final ManagedChannel channel;
+    private final Channel identified;
+    private final Consumer<Membership> membershipListener;
     private final ScheduledExecutorService scheduler;
     private final Duration interval;
     private final String coordinator;
     private volatile boolean registered;
     private volatile boolean warned;
+    private long membershipVersion = -1;
 
-    CoordinatorLink(WorkerInfo self, String host, int port, Optional<TlsContexts> tls, Duration interval) {
+    /** {@code membershipListener} hears every membership list that differs from the one before, from the heartbeat thread. */
+    CoordinatorLink(WorkerInfo self, NodeIdentity identity, String host, int port, Optional<TlsContexts> tls, Duration interval,
+            Consumer<Membership> membershipListener) {
         this.self = self;
+        this.membershipListener = membershipListener;
         this.interval = interval;
         this.coordinator = host + ":" + port;
         this.channel = GrpcChannels.open(host, port, tls);
+        this.identified = ClientInterceptors.intercept(channel, identity.asHeaders());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-heartbeat", true));
     }
 
@@ -50,17 +64,27 @@ final class CoordinatorLink implements AutoCloseable {
     }
 
     private void beat() {
-        CoordinatorServiceGrpc.CoordinatorServiceBlockingStub stub = CoordinatorServiceGrpc.newBlockingStub(channel)
+        CoordinatorServiceGrpc.CoordinatorServiceBlockingStub stub = CoordinatorServiceGrpc.newBlockingStub(identified)
                 .withDeadlineAfter(Math.max(3000, interval.toMillis() * 2), TimeUnit.MILLISECONDS);
         try {
-            if (!registered || !stub.heartbeat(HeartbeatRequest.newBuilder().setWorkerId(self.getId()).build()).getRegistered()) {
-                stub.registerWorker(RegisterWorkerRequest.newBuilder().setWorker(self).build());
+            long version = -1;
+            if (registered) {
+                HeartbeatResponse response = stub.heartbeat(HeartbeatRequest.newBuilder().setWorkerId(self.getId()).build());
+                registered = response.getRegistered();
+                version = response.getMembershipVersion();
+            }
+            if (!registered) {
+                version = stub.registerWorker(RegisterWorkerRequest.newBuilder().setWorker(self).build()).getMembershipVersion();
                 if (!registered || warned) {
                     log.info("Worker {} registered with the coordinator at {}", self.getId(), coordinator);
                 }
                 registered = true;
             }
             warned = false;
+            if (version != membershipVersion) {
+                membershipListener.accept(stub.getMembership(GetMembershipRequest.getDefaultInstance()));
+                membershipVersion = version;
+            }
         }
         catch (StatusRuntimeException e) {
             registered = false;

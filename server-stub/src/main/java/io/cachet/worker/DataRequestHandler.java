@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
 /**
@@ -34,6 +33,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
 
     private final UfsRoot ufs;
     private final PageCache cache;
+    private final PageFiller filler;
     private final FileTransferMode transfer;
     private final WorkerCounters counters;
     private final java.util.concurrent.atomic.AtomicInteger inFlight;
@@ -41,9 +41,10 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private PendingWrite writing;
     private boolean busy;
 
-    DataRequestHandler(UfsRoot ufs, PageCache cache, FileTransferMode transfer, WorkerCounters counters, java.util.concurrent.atomic.AtomicInteger inFlight) {
+    DataRequestHandler(UfsRoot ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, java.util.concurrent.atomic.AtomicInteger inFlight) {
         this.ufs = ufs;
         this.cache = cache;
+        this.filler = filler;
         this.transfer = transfer;
         this.counters = counters;
         this.inFlight = inFlight;
@@ -117,16 +118,12 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            Path file = ufs.resolve(path);
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            if (attributes.isDirectory()) {
-                throw new ErrorCode.IsDirectoryException("Cannot read " + path + ": it is a directory");
-            }
             if (offset < 0 || length < 0) {
                 throw new IOException("Negative offset or length (%d, %d) for %s".formatted(offset, length, path));
             }
-            long end = Math.max(offset, Math.min(attributes.size(), offset + length));
-            reading = new ReadTransfer(path, file, PageCache.fileKey(path, attributes), attributes.size(), offset, end);
+            FileVersion file = FileVersion.current(ufs, path);
+            long end = Math.max(offset, Math.min(file.length(), offset + length));
+            reading = new ReadTransfer(file, offset, end);
             sendMore(context);
         }
         catch (NoSuchFileException | FileNotFoundException e) {
@@ -165,7 +162,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
 
     /** The bytes of one page, from the cache when it has them, else read from the under-file-system and cached. */
     private Object page(ReadTransfer read, long pageIndex, long pageStart, int within, int count) throws IOException {
-        Optional<Path> cached = cache.lookup(read.fileKey, pageIndex);
+        Optional<Path> cached = cache.lookup(read.file.key(), pageIndex);
         if (cached.isPresent()) {
             try {
                 FileChannel channel = FileChannel.open(cached.get(), StandardOpenOption.READ);
@@ -181,23 +178,11 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 // Evicted between lookup and open: read it again below.
             }
         }
-        int pageLength = (int) Math.min(cache.pageSize(), read.fileLength - pageStart);
-        ByteBuffer content = ByteBuffer.allocate(pageLength);
-        try (FileChannel channel = FileChannel.open(read.file, StandardOpenOption.READ)) {
-            while (content.hasRemaining()) {
-                if (channel.read(content, pageStart + content.position()) < 0) {
-                    break;
-                }
-            }
-        }
-        content.flip();
-        if (content.remaining() == pageLength) {
-            cache.store(read.fileKey, pageIndex, content);
-        }
+        ByteBuffer content = filler.fill(read.file, pageIndex);
         if (within + count > content.remaining()) {
-            throw new IOException("File " + read.path + " changed while it was read: it is shorter than " + (pageStart + within + count) + " bytes");
+            throw new IOException("File " + read.file.path() + " changed while it was read: it is shorter than " + (pageStart + within + count) + " bytes");
         }
-        return Unpooled.wrappedBuffer(content.array(), within, count);
+        return Unpooled.wrappedBuffer(content.slice(content.position() + within, count));
     }
 
     // ---- writes
@@ -289,18 +274,12 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static final class ReadTransfer {
-        final String path;
-        final Path file;
-        final String fileKey;
-        final long fileLength;
+        final FileVersion file;
         final long end;
         long position;
 
-        ReadTransfer(String path, Path file, String fileKey, long fileLength, long position, long end) {
-            this.path = path;
+        ReadTransfer(FileVersion file, long position, long end) {
             this.file = file;
-            this.fileKey = fileKey;
-            this.fileLength = fileLength;
             this.position = position;
             this.end = end;
         }

@@ -68,7 +68,7 @@ final class DataServer implements AutoCloseable {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
         EventExecutorGroup io = new DefaultEventExecutorGroup(8, new DefaultThreadFactory("cachet-data-io", true));
-        io.netty.handler.ssl.SslContext context = policy.inbound().acceptsTls() ? tls.orElseThrow().dataServer() : null;
+        io.netty.handler.ssl.SslContext context = policy.dataInbound().acceptsTls() ? tls.orElseThrow().dataServer() : null;
         Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         AtomicInteger inFlight = new AtomicInteger();
@@ -84,7 +84,7 @@ final class DataServer implements AutoCloseable {
                             String peer = String.valueOf(channel.remoteAddress());
                             connections.add(channel);
                             channel.pipeline().addLast(new ReadTimeoutHandler(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
-                            channel.pipeline().addLast(new FirstBytes(policy.inbound(), context, handshakeTimeout, peer, counters));
+                            channel.pipeline().addLast(new FirstBytes(policy.dataInbound(), context, handshakeTimeout, peer, counters));
                             channel.pipeline().addLast(new PrefaceCheck(peer, counters));
                             channel.pipeline().addLast(TransferProtocol.frameDecoder());
                             channel.pipeline().addLast(io, "requests", handlers.apply(inFlight));

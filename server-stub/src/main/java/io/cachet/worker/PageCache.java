@@ -70,6 +70,49 @@ final class PageCache {
         return Optional.empty();
     }
 
+    /** Whether the page is cached, without counting a hit or a miss (a load job asks, not a reader). */
+    synchronized boolean contains(String fileKey, long pageIndex) {
+        return pages.containsKey(name(fileKey, pageIndex));
+    }
+
+    /** The content of a cached page, for a peer that now owns the file; not counted as a hit. */
+    Optional<ByteBuffer> read(String fileKey, long pageIndex) {
+        String name = name(fileKey, pageIndex);
+        synchronized (this) {
+            if (!pages.containsKey(name)) {
+                return Optional.empty();
+            }
+        }
+        try {
+            return Optional.of(ByteBuffer.wrap(Files.readAllBytes(path(name))));
+        }
+        catch (java.nio.file.NoSuchFileException e) {
+            // evicted in between
+            return Optional.empty();
+        }
+        catch (IOException e) {
+            log.warn("Cannot read cached page {}: {}", name, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Drops pages {@code 0..pageCount-1} of a file; returns how many were cached. */
+    int remove(String fileKey, long pageCount) {
+        List<String> removed = new java.util.ArrayList<>();
+        synchronized (this) {
+            for (long index = 0; index < pageCount; index++) {
+                String name = name(fileKey, index);
+                Long size = pages.remove(name);
+                if (size != null) {
+                    cachedBytes -= size;
+                    removed.add(name);
+                }
+            }
+        }
+        delete(removed);
+        return removed.size();
+    }
+
     /** Keeps a page read from the under-file-system; evicts the least recently used pages beyond capacity. */
     void store(String fileKey, long pageIndex, ByteBuffer content) {
         if (content.remaining() > capacity) {

@@ -10,6 +10,10 @@ import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.GrpcServers;
+import io.cachet.server.InternodePeers;
+import io.cachet.server.NodeIdentity;
+import io.cachet.server.PeerChannels;
+import io.cachet.rpc.proto.InternodeServiceGrpc;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterialWatcher;
 import io.cachet.tls.TlsSettings;
@@ -24,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** A worker: caches pages of the under-file-system and serves metadata (gRPC) and bytes (data protocol). */
 public final class WorkerServer implements AutoCloseable {
@@ -36,11 +41,13 @@ public final class WorkerServer implements AutoCloseable {
     private final CoordinatorLink link;
     private final PageCache cache;
     private final ConnectionCounters connections;
+    private final InternodePeers peers;
+    private final PeerPages peerPages;
     private final WorkerCounters counters;
     private final Optional<TlsMaterialWatcher> watcher;
 
     private WorkerServer(String id, String host, Server rpc, DataServer data, CoordinatorLink link, PageCache cache, ConnectionCounters connections,
-            WorkerCounters counters, Optional<TlsMaterialWatcher> watcher) {
+            InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher) {
         this.id = id;
         this.host = host;
         this.rpc = rpc;
@@ -48,6 +55,8 @@ public final class WorkerServer implements AutoCloseable {
         this.link = link;
         this.cache = cache;
         this.connections = connections;
+        this.peers = peers;
+        this.peerPages = peerPages;
         this.counters = counters;
         this.watcher = watcher;
     }
@@ -72,15 +81,22 @@ public final class WorkerServer implements AutoCloseable {
         WorkerCounters counters = new WorkerCounters();
         String host = config.get(CachetKeys.WORKER_HOSTNAME);
         String bindHost = config.get(CachetKeys.WORKER_BIND_HOST);
+        NodeIdentity identity = new NodeIdentity(id, config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
+        InternodePeers peers = new InternodePeers();
+        PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, policy, tls), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
+                config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), Duration.ofSeconds(2), System::nanoTime, counters);
+        PageFiller filler = new PageFiller(cache, peerPages, counters);
 
         DataServer data = null;
         Server rpc = null;
         try {
             data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), policy, tls, connections,
-                    Duration.ofMinutes(10), inFlight -> new DataRequestHandler(ufs, cache, transfer, counters, inFlight));
+                    Duration.ofMinutes(10), inFlight -> new DataRequestHandler(ufs, cache, filler, transfer, counters, inFlight));
             WorkerServer[] self = new WorkerServer[1];
             rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), policy, tls, "Worker RPC listener", connections,
-                    List.of(new WorkerService(ufs, () -> self[0].metrics())));
+                    List.of(new WorkerService(ufs, () -> self[0].metrics()), new WorkerInternodeService(ufs, cache, filler)),
+                    InternodeServiceGrpc.getServiceDescriptor().getMethods().stream()
+                            .map(io.grpc.MethodDescriptor::getFullMethodName).collect(Collectors.toUnmodifiableSet()), peers);
             WorkerInfo info = WorkerInfo.newBuilder()
                     .setId(id)
                     .setHost(host)
@@ -89,13 +105,14 @@ public final class WorkerServer implements AutoCloseable {
                     .setDc(config.get(CachetKeys.NODE_DC))
                     .setRack(config.get(CachetKeys.NODE_RACK))
                     .setCapacityBytes(config.get(CachetKeys.WORKER_CACHE_SIZE))
-                    .setTls(policy.inbound().acceptsTls())
+                    .setTls(policy.dataInbound().acceptsTls())
                     .build();
             HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
             // The coordinator's place is not known here: it counts as elsewhere for dc and rack modes.
             Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
-            CoordinatorLink link = new CoordinatorLink(info, coordinator.getHost(), coordinator.getPort(), toCoordinator, config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL));
-            self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, counters,
+            CoordinatorLink link = new CoordinatorLink(info, identity, coordinator.getHost(), coordinator.getPort(), toCoordinator,
+                    config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
+            self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, peers, peerPages, counters,
                     tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)));
             link.start();
             log.info("Worker {} at {} (rpc {}, data {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(), transfer,
@@ -105,10 +122,12 @@ public final class WorkerServer implements AutoCloseable {
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopQuietly(rpc, data);
+            peerPages.close();
             throw new IOException("Interrupted while starting the worker", e);
         }
         catch (IOException | RuntimeException e) {
             stopQuietly(rpc, data);
+            peerPages.close();
             throw e;
         }
     }
@@ -159,6 +178,11 @@ public final class WorkerServer implements AutoCloseable {
         return connections;
     }
 
+    /** The server-to-server calls this worker received, per calling node. */
+    public InternodePeers internodePeers() {
+        return peers;
+    }
+
     public WorkerMetrics metrics() {
         return WorkerMetrics.newBuilder()
                 .setWorkerId(id)
@@ -171,6 +195,8 @@ public final class WorkerServer implements AutoCloseable {
                 .setBytesWritten(counters.bytesWritten.sum())
                 .setTlsHandshakes(connections.tlsHandshakes())
                 .setRefusedConnections(connections.refusedConnections())
+                .setPeerPagesFetched(counters.peerPagesFetched.sum())
+                .setUfsPagesRead(counters.ufsPagesRead.sum())
                 .build();
     }
 
@@ -181,5 +207,6 @@ public final class WorkerServer implements AutoCloseable {
         // Data first: requests in progress finish while clients still reach the metadata service.
         data.close();
         GrpcServers.stop(rpc);
+        peerPages.close();
     }
 }

@@ -37,17 +37,44 @@ class ConnectionPolicyTest {
     }
 
     @Test
-    void listenersAcceptWhatTheModeAllows() {
+    void incomingPlaintextFromPeersFollowsTheModeTable() {
+        TestPki pki = TestPki.create(directory, "Incoming CA");
+        assertThat(policy(pki, "none").acceptsPlaintextFrom("dc2", "rack9")).isTrue();
+        assertThat(policy(pki, "transitional").acceptsPlaintextFrom("dc2", "rack9")).isTrue();
+        assertThat(policy(pki, "all").acceptsPlaintextFrom("dc1", "rack1")).isFalse();
+        ConnectionPolicy dc = policy(pki, "dc");
+        assertThat(dc.acceptsPlaintextFrom("dc1", "rack2")).as("dc mode, same dc").isTrue();
+        assertThat(dc.acceptsPlaintextFrom("dc2", "rack1")).as("dc mode, other dc").isFalse();
+        ConnectionPolicy rack = policy(pki, "rack");
+        assertThat(rack.acceptsPlaintextFrom("dc1", "rack1")).isTrue();
+        assertThat(rack.acceptsPlaintextFrom("dc1", "rack2")).isFalse();
+    }
+
+    @Test
+    void listenersAcceptWhatClientsAndPeersMayUse() {
         TestPki pki = TestPki.create(directory, "Listener CA");
-        assertThat(policy(pki, "all").inbound()).isEqualTo(ConnectionPolicy.Inbound.TLS_ONLY);
-        assertThat(policy(pki, "transitional").inbound()).isEqualTo(ConnectionPolicy.Inbound.BOTH);
-        assertThat(policy(pki, "dc").inbound()).isEqualTo(ConnectionPolicy.Inbound.BOTH);
+        ConnectionPolicy all = policy(pki, "all");
+        assertThat(all.rpcInbound()).isEqualTo(ConnectionPolicy.Inbound.TLS_ONLY);
+        assertThat(all.dataInbound()).isEqualTo(ConnectionPolicy.Inbound.TLS_ONLY);
+        ConnectionPolicy transitional = policy(pki, "transitional");
+        assertThat(transitional.rpcInbound()).isEqualTo(ConnectionPolicy.Inbound.BOTH);
+        assertThat(transitional.dataInbound()).as("transitional keeps plaintext clients for a downgrade").isEqualTo(ConnectionPolicy.Inbound.BOTH);
+        ConnectionPolicy dc = policy(pki, "dc");
+        assertThat(dc.rpcInbound()).as("plaintext peers from the same dc share the gRPC port").isEqualTo(ConnectionPolicy.Inbound.BOTH);
+        assertThat(dc.plaintextClients()).as("tls.enabled: clients must use TLS").isFalse();
+        assertThat(dc.dataInbound()).as("the data port serves clients only").isEqualTo(ConnectionPolicy.Inbound.TLS_ONLY);
+        ConnectionPolicy none = policy(pki, "none");
+        assertThat(none.rpcInbound()).isEqualTo(ConnectionPolicy.Inbound.BOTH);
+        assertThat(none.dataInbound()).isEqualTo(ConnectionPolicy.Inbound.TLS_ONLY);
 
         Map<String, String> materialOnly = new HashMap<>(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)));
         materialOnly.put("cachet.network.tls.enabled", "false");
-        assertThat(ConnectionPolicy.of(TlsSettings.from(TestPki.config(materialOnly)), "dc1", "rack1").inbound())
-                .as("TLS material present, TLS not required yet: listen for both").isEqualTo(ConnectionPolicy.Inbound.BOTH);
-        assertThat(ConnectionPolicy.of(TlsSettings.from(TestPki.config(Map.of())), "dc1", "rack1").inbound()).isEqualTo(ConnectionPolicy.Inbound.PLAINTEXT_ONLY);
+        ConnectionPolicy material = ConnectionPolicy.of(TlsSettings.from(TestPki.config(materialOnly)), "dc1", "rack1");
+        assertThat(material.rpcInbound()).as("TLS material present, TLS not required yet: listen for both").isEqualTo(ConnectionPolicy.Inbound.BOTH);
+        assertThat(material.dataInbound()).isEqualTo(ConnectionPolicy.Inbound.BOTH);
+        ConnectionPolicy plaintext = ConnectionPolicy.of(TlsSettings.from(TestPki.config(Map.of())), "dc1", "rack1");
+        assertThat(plaintext.rpcInbound()).isEqualTo(ConnectionPolicy.Inbound.PLAINTEXT_ONLY);
+        assertThat(plaintext.dataInbound()).isEqualTo(ConnectionPolicy.Inbound.PLAINTEXT_ONLY);
     }
 
     @Test

@@ -1,0 +1,65 @@
+package io.cachet.server;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The server-to-server calls a node received, per calling peer: how many came over TLS, how many
+ * over plaintext, how many were refused, and the certificate subject a TLS peer authenticated with.
+ * Operators and tests read from here which internode connections are really encrypted.
+ */
+public final class InternodePeers {
+    /** One peer as this node saw it. */
+    public record Peer(String id, String dc, String rack, long tlsCalls, long plaintextCalls, long refusedCalls, Optional<String> certificateSubject) {}
+
+    private static final class Counters {
+        final String dc;
+        final String rack;
+        final LongAdder tls = new LongAdder();
+        final LongAdder plaintext = new LongAdder();
+        final LongAdder refused = new LongAdder();
+        final AtomicReference<String> subject = new AtomicReference<>();
+
+        Counters(NodeIdentity peer) {
+            this.dc = peer.dc();
+            this.rack = peer.rack();
+        }
+    }
+
+    private final ConcurrentMap<String, Counters> peers = new ConcurrentHashMap<>();
+
+    void accepted(NodeIdentity peer, boolean tls, Optional<String> certificateSubject) {
+        Counters counters = counters(peer);
+        (tls ? counters.tls : counters.plaintext).increment();
+        certificateSubject.ifPresent(counters.subject::set);
+    }
+
+    void refused(NodeIdentity peer) {
+        counters(peer).refused.increment();
+    }
+
+    public Optional<Peer> peer(String id) {
+        return Optional.ofNullable(peers.get(id)).map(counters -> snapshot(id, counters));
+    }
+
+    public List<Peer> all() {
+        return peers.entrySet().stream()
+                .map(entry -> snapshot(entry.getKey(), entry.getValue()))
+                .sorted(Comparator.comparing(Peer::id))
+                .toList();
+    }
+
+    private Counters counters(NodeIdentity peer) {
+        return peers.computeIfAbsent(peer.id(), any -> new Counters(peer));
+    }
+
+    private static Peer snapshot(String id, Counters counters) {
+        return new Peer(id, counters.dc, counters.rack, counters.tls.sum(), counters.plaintext.sum(), counters.refused.sum(),
+                Optional.ofNullable(counters.subject.get()));
+    }
+}
