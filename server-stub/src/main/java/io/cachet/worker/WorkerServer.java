@@ -197,6 +197,7 @@ public final class WorkerServer implements AutoCloseable {
                 .setRefusedConnections(connections.refusedConnections())
                 .setPeerPagesFetched(counters.peerPagesFetched.sum())
                 .setUfsPagesRead(counters.ufsPagesRead.sum())
+                .setPeerFetchFailures(counters.peerFetchFailures.sum())
                 .build();
     }
 

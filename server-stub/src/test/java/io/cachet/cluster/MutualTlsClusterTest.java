@@ -4,6 +4,7 @@ import io.cachet.certs.IssuedCertificate;
 import io.cachet.client.CachetClient;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
+import io.cachet.server.InternodePeers;
 import io.cachet.tls.TestPki;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsHandshakeException;
@@ -64,6 +65,31 @@ class MutualTlsClusterTest {
             assertThatThrownBy(() -> CachetClient.connect(config(foreign))).isInstanceOf(TlsHandshakeException.class)
                     .hasMessageContaining("refused this client's certificate (subject CN=foreigner");
             assertRefusedOnDataPlane(worker, foreign, "refused this client's certificate");
+
+            // Peers: the worker authenticated to the coordinator with its certificate; a worker from another CA cannot join.
+            InternodePeers.Peer registered = cluster.coordinatorServer().internodePeers().peer(worker.id()).orElseThrow();
+            assertThat(registered.tlsCalls()).isPositive();
+            assertThat(registered.certificateSubject()).as("the authenticated identity of the peer").hasValueSatisfying(subject -> assertThat(subject).contains("CN=localhost"));
+            long refusedBefore = cluster.coordinatorServer().connections().refusedConnections();
+            Map<String, String> foreignWorker = withProvider(stranger.nodeSettings(stranger.server(TestPki.LOOPBACK_HOSTS)), provider);
+            foreignWorker.put("cachet.network.tls.truststore.path", pki.trustStore().toString());
+            foreignWorker.put("cachet.network.tls.client.auth", "required");
+            foreignWorker.put("cachet.coordinator.address", "localhost:" + cluster.coordinatorPort());
+            foreignWorker.put("cachet.worker.cache.dir", directory.resolve("foreign-cache").toString());
+            foreignWorker.put("cachet.worker.ufs.root", directory.resolve("foreign-ufs").toUri().toString());
+            foreignWorker.put("cachet.worker.rpc.port", "0");
+            foreignWorker.put("cachet.worker.data.port", "0");
+            foreignWorker.put("cachet.worker.heartbeat.interval", "200ms");
+            java.nio.file.Files.createDirectories(directory.resolve("foreign-ufs"));
+            try (WorkerServer intruder = WorkerServer.start(config(foreignWorker))) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (cluster.coordinatorServer().connections().refusedConnections() == refusedBefore && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(cluster.coordinatorServer().connections().refusedConnections()).as("the coordinator refused the foreign peer").isGreaterThan(refusedBefore);
+                assertThat(intruder.isRegistered()).isFalse();
+                assertThat(cluster.coordinatorServer().membership().getWorkersList()).extracting(io.cachet.rpc.proto.WorkerInfo::getId).doesNotContain(intruder.id());
+            }
         }
     }
 
