@@ -101,9 +101,18 @@ public final class TestPki {
         return settings;
     }
 
-    /** Settings for a client that trusts this CA and has no certificate of its own. */
+    /**
+     * Settings for a client that trusts this CA and has no certificate of its own. Under
+     * {@code -Dcachet.test.tls.provider=jdk|openssl} (the build runs the TLS tests once per provider)
+     * every node and client built from these settings uses that provider; tests that compare
+     * providers set their own.
+     */
     public Map<String, String> trustSettings() {
         Map<String, String> settings = new HashMap<>();
+        String provider = System.getProperty("cachet.test.tls.provider");
+        if (provider != null && !provider.isBlank()) {
+            settings.put("cachet.network.tls.provider", provider);
+        }
         settings.put("cachet.network.tls.enabled", "true");
         settings.put("cachet.network.tls.truststore.path", trustStore().toString());
         settings.put("cachet.network.tls.truststore.password", PASSWORD);
