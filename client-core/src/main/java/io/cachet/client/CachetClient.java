@@ -46,7 +46,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -190,7 +189,7 @@ public final class CachetClient implements AutoCloseable {
      * Opens a file for writing. The bytes become visible, atomically, when the stream closes; until
      * then, and if the writer fails, the previous file stays as it was.
      */
-    public OutputStream create(String path, boolean overwrite, boolean createParents) throws IOException {
+    public CachetOutputStream create(String path, boolean overwrite, boolean createParents) throws IOException {
         String normalized = CachetPaths.normalize(path);
         metrics.operations.increment();
         DataConnection connection = withDataConnection(normalized, candidate -> {

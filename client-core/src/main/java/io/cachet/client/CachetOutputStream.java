@@ -13,7 +13,7 @@ import java.io.OutputStream;
  * Streams a new file to its owner, which writes it to a temporary file in the under-file-system and
  * renames it into place when this stream closes. A failure before that leaves the old file intact.
  */
-final class CachetOutputStream extends OutputStream {
+public final class CachetOutputStream extends OutputStream {
     private static final int CHUNK = 256 << 10;
 
     private final CachetClient client;
@@ -94,7 +94,7 @@ final class CachetOutputStream extends OutputStream {
     }
 
     /** Drops the write: the worker deletes the temporary file and the previous file stays. */
-    void abort() {
+    public void abort() {
         failed = true;
         closed = true;
         connection.close();

@@ -133,6 +133,11 @@ public final class CachetKeys {
     private CachetKeys() {}
 
     /** Every declared key, by name. */
+    /** The declared key nearest to a mistyped one, for "did you mean" messages. */
+    public static String closest(String unknown) {
+        return KeySuggestion.closest(unknown);
+    }
+
     public static Map<String, ConfigKey<?>> all() {
         return ALL;
     }

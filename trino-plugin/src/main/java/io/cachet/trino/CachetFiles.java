@@ -1,0 +1,49 @@
+package io.cachet.trino;
+
+import com.google.inject.Inject;
+import io.cachet.client.CachetClient;
+import io.cachet.conf.CachetConfig;
+import io.trino.spi.TrinoException;
+
+import java.io.IOException;
+
+import static io.trino.spi.StandardErrorCode.GENERIC_INTERNAL_ERROR;
+
+/**
+ * The catalog's Cachet client, connected on first use: a Trino server starts and lists its catalogs
+ * even while a Cachet cluster is down, and the first query says why it cannot reach it.
+ */
+final class CachetFiles implements AutoCloseable {
+    private final CachetConfig config;
+    private final CachetModule.CatalogContext catalog;
+    private CachetClient client;
+
+    @Inject
+    CachetFiles(CachetConfig config, CachetModule.CatalogContext catalog) {
+        this.config = config;
+        this.catalog = catalog;
+    }
+
+    synchronized CachetClient client() {
+        if (client == null) {
+            try {
+                client = CachetClient.connect(config);
+            }
+            catch (IOException e) {
+                throw new TrinoException(GENERIC_INTERNAL_ERROR, "Catalog %s cannot reach its Cachet cluster: %s".formatted(catalog.name(), e.getMessage()), e);
+            }
+        }
+        return client;
+    }
+
+    static TrinoException failure(String action, IOException e) {
+        return new TrinoException(GENERIC_INTERNAL_ERROR, action + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (client != null) {
+            client.close();
+        }
+    }
+}
