@@ -31,7 +31,7 @@ public class CachetConnectorConfig {
     }
 
     @NotNull
-    @MinDataSize("1MB")
+    @MinDataSize("64kB")
     public DataSize getMaxSplitSize() {
         return maxSplitSize;
     }

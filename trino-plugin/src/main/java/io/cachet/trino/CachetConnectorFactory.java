@@ -24,7 +24,7 @@ public class CachetConnectorFactory implements ConnectorFactory {
     public Connector create(String catalogName, Map<String, String> config, ConnectorContext context) {
         CatalogProperties properties = CatalogProperties.of(catalogName, config);
         Bootstrap app = new Bootstrap("io.trino.bootstrap.catalog." + catalogName,
-                new CachetModule(catalogName, properties.cachetConfig(), context.getTypeManager(), context.getCurrentNode().getVersion()));
+                new CachetModule(catalogName, properties.cachetConfig(), context.getTypeManager(), context.getSpiVersion()));
         Injector injector = app
                 .doNotInitializeLogging()
                 .disableSystemProperties()

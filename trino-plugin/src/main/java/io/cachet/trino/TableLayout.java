@@ -10,6 +10,7 @@ import io.trino.spi.connector.SchemaTableName;
 import io.trino.spi.predicate.Domain;
 import io.trino.spi.predicate.TupleDomain;
 import io.trino.spi.type.Type;
+import io.trino.spi.type.TypeManager;
 import io.trino.spi.type.VarcharType;
 
 import java.io.BufferedReader;
@@ -41,10 +42,12 @@ final class TableLayout {
     private static final String STAGING_FOLDER = "_cachet_staging";
 
     private final CachetFiles files;
+    private final TypeManager typeManager;
 
     @Inject
-    TableLayout(CachetFiles files) {
+    TableLayout(CachetFiles files, TypeManager typeManager) {
         this.files = files;
+        this.typeManager = typeManager;
     }
 
     /** A data file of a table, with the partition values its folders name. */
@@ -198,16 +201,14 @@ final class TableLayout {
             throw new TrinoException(GENERIC_USER_ERROR, "Table %s: format=%s in %s is not parquet or csv".formatted(name, format, DEFINITION_FILE));
         }
         Map<String, Type> declared = new LinkedHashMap<>();
-        for (String column : definition.getProperty("columns", "").split(",")) {
-            String[] parts = column.trim().split("\\s+", 2);
-            if (parts.length == 2) {
-                declared.put(parts[0], TextValues.type(parts[1]));
+        for (String column : topLevelCommaList(definition.getProperty("columns", ""))) {
+            String[] parts = column.split("\\s+", 2);
+            if (parts.length != 2) {
+                throw new TrinoException(GENERIC_USER_ERROR, "Table %s: column '%s' in %s needs a name and a type, like 'price double'".formatted(name, column, DEFINITION_FILE));
             }
-            else if (!column.isBlank()) {
-                throw new TrinoException(GENERIC_USER_ERROR, "Table %s: column '%s' in %s needs a name and a type, like 'price double'".formatted(name, column.trim(), DEFINITION_FILE));
-            }
+            declared.put(parts[0], type(name, parts[1], tableFormat));
         }
-        List<String> partitionKeys = List.of(definition.getProperty("partitioned_by", "").split(",")).stream().map(String::trim).filter(key -> !key.isEmpty()).toList();
+        List<String> partitionKeys = topLevelCommaList(definition.getProperty("partitioned_by", ""));
         List<CachetColumnHandle> columns = new ArrayList<>();
         declared.forEach((column, type) -> {
             if (!partitionKeys.contains(column)) {
@@ -218,6 +219,44 @@ final class TableLayout {
             columns.add(new CachetColumnHandle(key, declared.getOrDefault(key, VarcharType.VARCHAR), true));
         }
         return new CachetTableHandle(name, tableFormat, columns, TupleDomain.all());
+    }
+
+    private Type type(SchemaTableName table, String sqlType, TableFormat format) {
+        Type type;
+        try {
+            type = typeManager.fromSqlType(sqlType.trim());
+        }
+        catch (RuntimeException e) {
+            throw new TrinoException(GENERIC_USER_ERROR, "Table %s: unknown type '%s' in %s".formatted(table, sqlType.trim(), DEFINITION_FILE), e);
+        }
+        if (format == TableFormat.CSV && !TextValues.readable(type)) {
+            throw new TrinoException(GENERIC_USER_ERROR, "Table %s: CSV columns can be %s, not %s".formatted(table, TextValues.READABLE, sqlType.trim()));
+        }
+        return type;
+    }
+
+    /** "a bigint, b decimal(10,2)" -> ["a bigint", "b decimal(10,2)"]: commas inside parentheses belong to a type. */
+    static List<String> topLevelCommaList(String text) {
+        List<String> items = new ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            char c = i < text.length() ? text.charAt(i) : ',';
+            if (c == '(') {
+                depth++;
+            }
+            else if (c == ')') {
+                depth--;
+            }
+            else if (c == ',' && depth == 0) {
+                String item = text.substring(start, Math.min(i, text.length())).trim();
+                if (!item.isEmpty()) {
+                    items.add(item);
+                }
+                start = i + 1;
+            }
+        }
+        return items;
     }
 
     /** Without a definition: partition keys from the folder names down to the first data file, columns from that file. */

@@ -11,7 +11,6 @@ import io.trino.spi.type.Type;
 import io.trino.spi.type.VarcharType;
 
 import java.time.LocalDate;
-import java.util.Locale;
 
 import static io.airlift.slice.Slices.utf8Slice;
 import static io.trino.spi.StandardErrorCode.NOT_SUPPORTED;
@@ -23,22 +22,12 @@ import static io.trino.spi.StandardErrorCode.NOT_SUPPORTED;
 final class TextValues {
     private TextValues() {}
 
-    /** The type named in a table definition. */
-    static Type type(String name) {
-        return switch (name.trim().toLowerCase(Locale.ROOT)) {
-            case "varchar" -> VarcharType.VARCHAR;
-            case "bigint" -> BigintType.BIGINT;
-            case "integer", "int" -> IntegerType.INTEGER;
-            case "double" -> DoubleType.DOUBLE;
-            case "real" -> RealType.REAL;
-            case "boolean" -> BooleanType.BOOLEAN;
-            case "date" -> DateType.DATE;
-            default -> throw new TrinoException(NOT_SUPPORTED, "Type %s is not supported in a Cachet table definition; use varchar, bigint, integer, double, real, boolean or date".formatted(name));
-        };
-    }
+    static final String READABLE = "varchar, bigint, integer, double, real, boolean or date";
 
-    static String name(Type type) {
-        return type.getDisplayName();
+    /** Whether values of {@code type} can be read from text. */
+    static boolean readable(Type type) {
+        return type instanceof VarcharType || type == BigintType.BIGINT || type == IntegerType.INTEGER || type == DoubleType.DOUBLE
+                || type == RealType.REAL || type == BooleanType.BOOLEAN || type == DateType.DATE;
     }
 
     /** The value of {@code text} as Trino's native Java value for {@code type}: Slice, Long, Double or Boolean; null when empty. */
