@@ -205,7 +205,38 @@ class TestCachetConnector {
         Map<String, String> broken = new HashMap<>(secureCatalog);
         broken.put("cachet.network.tls.truststore.password", "not-the-password");
         assertThatThrownBy(() -> runner.createCatalog("broken", "cachet", broken))
-                .satisfies(failure -> assertThat(stackMessages(failure)).contains("Catalog broken", "truststore", "password"));
+                .satisfies(failure -> assertThat(stackMessages(failure))
+                        .contains("Catalog broken: Cannot open trust store", "the password is wrong", "cachet.network.tls.truststore.password")
+                        .doesNotContain("not-the-password"));
+    }
+
+    @Test
+    void theExampleCatalogFilesWorkAsWritten() throws IOException {
+        // Only where the stores are and where the cluster is differ from examples/trino; the passwords come through ${ENV:...} as written.
+        Map<String, String> mutual = example("cachet-mtls.properties");
+        assertThat(mutual.get("cachet.network.tls.keystore.password")).isEqualTo("${ENV:CACHET_KEYSTORE_PASSWORD}");
+        runner.createCatalog("example_mtls", "cachet", mutual);
+        assertThat(rows("SELECT count(*) FROM example_mtls.sales.customers")).containsExactly(List.of(5L));
+
+        Map<String, String> tls = example("cachet.properties");
+        runner.createCatalog("example_tls", "cachet", tls);
+        assertThat(column("SHOW CATALOGS")).contains("example_tls");
+    }
+
+    private Map<String, String> example(String name) throws IOException {
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.Reader reader = java.nio.file.Files.newBufferedReader(Path.of("..", "examples", "trino", name))) {
+            properties.load(reader);
+        }
+        Map<String, String> catalog = new HashMap<>();
+        properties.stringPropertyNames().forEach(key -> catalog.put(key, properties.getProperty(key)));
+        assertThat(catalog.remove("connector.name")).isEqualTo("cachet");
+        catalog.put("cachet.coordinator.address", secureCatalog.get("cachet.coordinator.address"));
+        catalog.put("cachet.network.tls.truststore.path", secureCatalog.get("cachet.network.tls.truststore.path"));
+        if (catalog.containsKey("cachet.network.tls.keystore.path")) {
+            catalog.put("cachet.network.tls.keystore.path", secureCatalog.get("cachet.network.tls.keystore.path"));
+        }
+        return catalog;
     }
 
     @Test
