@@ -5,6 +5,7 @@ import io.cachet.rpc.proto.JobStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 
 /** {@code cachet load} and {@code cachet free}: coordinator jobs that warm or empty the owners' caches. */
@@ -13,31 +14,47 @@ final class CacheJobCommands {
 
     @Command(name = "load", description = {"Read every file at or under PATH into the cache of the worker that owns it.",
             "The coordinator splits the job into one task per worker; progress is shown until all are done."})
-    static final class Load extends FsCommand.ClientCommand {
-        @Parameters(index = "0", paramLabel = "PATH")
-        private String path;
+    static final class Load extends JobCommand {
+        @Override
+        JobStatus run(CachetClient client, String path, ProgressBar bar) throws IOException {
+            return client.load(path, bar::show);
+        }
 
         @Override
-        int run(CachetClient client, PrintWriter out) throws Exception {
-            ProgressBar bar = new ProgressBar("load " + path, out, System.console() != null);
-            JobStatus last = client.load(path, bar::show);
-            out.printf("Loaded %d files (%s) into the caches of %d workers: %d pages read, %d already cached%n",
+        String summary(JobStatus last) {
+            return "Loaded %d files (%s) into the caches of %d workers: %d pages read, %d already cached".formatted(
                     last.getFilesDone(), ProgressBar.bytes(last.getBytesDone()), last.getWorkers(), last.getPagesChanged(), last.getPagesAlreadyCached());
-            return reportFailures(last, out);
         }
     }
 
     @Command(name = "free", description = "Drop every file at or under PATH from the owners' caches (the under-file-system keeps them).")
-    static final class Free extends FsCommand.ClientCommand {
+    static final class Free extends JobCommand {
+        @Override
+        JobStatus run(CachetClient client, String path, ProgressBar bar) throws IOException {
+            return client.free(path, bar::show);
+        }
+
+        @Override
+        String summary(JobStatus last) {
+            return "Freed %d files (%s) on %d workers: %d pages dropped".formatted(
+                    last.getFilesDone(), ProgressBar.bytes(last.getBytesDone()), last.getWorkers(), last.getPagesChanged());
+        }
+    }
+
+    /** A job on PATH with a progress bar, a summary, and exit code 1 when any file failed. */
+    abstract static class JobCommand extends FsCommand.ClientCommand {
         @Parameters(index = "0", paramLabel = "PATH")
         private String path;
 
+        abstract JobStatus run(CachetClient client, String path, ProgressBar bar) throws IOException;
+
+        abstract String summary(JobStatus last);
+
         @Override
-        int run(CachetClient client, PrintWriter out) throws Exception {
-            ProgressBar bar = new ProgressBar("free " + path, out, System.console() != null);
-            JobStatus last = client.free(path, bar::show);
-            out.printf("Freed %d files (%s) on %d workers: %d pages dropped%n",
-                    last.getFilesDone(), ProgressBar.bytes(last.getBytesDone()), last.getWorkers(), last.getPagesChanged());
+        int run(CachetClient client, PrintWriter out) throws IOException {
+            String name = spec.name();
+            JobStatus last = run(client, path, new ProgressBar(name + " " + path, out, System.console() != null));
+            out.println(summary(last));
             return reportFailures(last, out);
         }
     }

@@ -36,12 +36,12 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private final PageFiller filler;
     private final FileTransferMode transfer;
     private final WorkerCounters counters;
-    private final java.util.concurrent.atomic.AtomicInteger inFlight;
+    private final InFlightRequests inFlight;
     private ReadTransfer reading;
     private PendingWrite writing;
     private boolean busy;
 
-    DataRequestHandler(UfsRoot ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, java.util.concurrent.atomic.AtomicInteger inFlight) {
+    DataRequestHandler(UfsRoot ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, InFlightRequests inFlight) {
         this.ufs = ufs;
         this.cache = cache;
         this.filler = filler;
@@ -54,7 +54,12 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private void busy(boolean now) {
         if (busy != now) {
             busy = now;
-            inFlight.addAndGet(now ? 1 : -1);
+            if (now) {
+                inFlight.started();
+            }
+            else {
+                inFlight.ended();
+            }
         }
     }
 
@@ -69,6 +74,11 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         busy(true);
         try {
             FrameType type = FrameType.fromWire(frame.readByte());
+            if ((type == FrameType.READ || type == FrameType.WRITE_OPEN) && inFlight.draining()) {
+                // Stopping: no answer, so the client tries again, on this worker's successor or after its restart.
+                context.close();
+                return;
+            }
             switch (type) {
                 case READ -> startRead(context, TransferProtocol.readString(frame), frame.readLong(), frame.readLong());
                 case WRITE_OPEN -> openWrite(context, TransferProtocol.readString(frame), frame.readBoolean(), frame.readBoolean());

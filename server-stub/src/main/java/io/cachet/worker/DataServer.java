@@ -36,7 +36,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -51,10 +50,10 @@ final class DataServer implements AutoCloseable {
     private final EventExecutorGroup io;
     private final Channel channel;
     private final ChannelGroup connections;
-    private final AtomicInteger inFlight;
+    private final InFlightRequests inFlight;
 
     private DataServer(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup io, Channel channel, ChannelGroup connections,
-            AtomicInteger inFlight) {
+            InFlightRequests inFlight) {
         this.boss = boss;
         this.workers = workers;
         this.io = io;
@@ -64,14 +63,14 @@ final class DataServer implements AutoCloseable {
     }
 
     static DataServer start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, ConnectionCounters counters, Duration idleTimeout,
-            Function<AtomicInteger, DataRequestHandler> handlers) throws InterruptedException {
+            Function<InFlightRequests, DataRequestHandler> handlers) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
         EventExecutorGroup io = new DefaultEventExecutorGroup(8, new DefaultThreadFactory("cachet-data-io", true));
         io.netty.handler.ssl.SslContext context = policy.dataInbound().acceptsTls() ? tls.orElseThrow().dataServer() : null;
         Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        AtomicInteger inFlight = new AtomicInteger();
+        InFlightRequests inFlight = new InFlightRequests();
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, workers)
@@ -112,16 +111,7 @@ final class DataServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        inFlight.drain(Duration.ofSeconds(15));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         // Request handlers run on io and hand work back to the event loops: io stops first.
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

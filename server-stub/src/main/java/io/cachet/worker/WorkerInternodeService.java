@@ -31,6 +31,31 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
 
     @Override
     public void loadFiles(FilesRequest request, StreamObserver<FilesProgress> response) {
+        eachFile(request, response, (file, progress) -> {
+            for (long index = 0; index < file.pageCount(cache.pageSize()); index++) {
+                if (cache.contains(file.key(), index)) {
+                    progress.setPagesAlreadyCached(progress.getPagesAlreadyCached() + 1);
+                }
+                else {
+                    filler.fill(file, index);
+                    progress.setPagesChanged(progress.getPagesChanged() + 1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void freeFiles(FilesRequest request, StreamObserver<FilesProgress> response) {
+        eachFile(request, response, (file, progress) ->
+                progress.setPagesChanged(progress.getPagesChanged() + cache.remove(file.key(), file.pageCount(cache.pageSize()))));
+    }
+
+    private interface FileTask {
+        void run(FileVersion file, FilesProgress.Builder progress) throws IOException;
+    }
+
+    /** Runs {@code task} on the current version of each file, reporting after every file, until done or the caller cancels. */
+    private void eachFile(FilesRequest request, StreamObserver<FilesProgress> response, FileTask task) {
         FilesProgress.Builder progress = FilesProgress.newBuilder();
         ServerCallStreamObserver<FilesProgress> call = (ServerCallStreamObserver<FilesProgress>) response;
         for (String path : request.getPathsList()) {
@@ -39,33 +64,7 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
             }
             try {
                 FileVersion file = FileVersion.current(ufs, path);
-                for (long index = 0; index < file.pageCount(cache.pageSize()); index++) {
-                    if (cache.contains(file.key(), index)) {
-                        progress.setPagesAlreadyCached(progress.getPagesAlreadyCached() + 1);
-                    }
-                    else {
-                        filler.fill(file, index);
-                        progress.setPagesChanged(progress.getPagesChanged() + 1);
-                    }
-                }
-                progress.setBytesDone(progress.getBytesDone() + file.length());
-            }
-            catch (IOException e) {
-                progress.addFailures(path + ": " + ufs.clientMessage(e));
-            }
-            progress.setFilesDone(progress.getFilesDone() + 1);
-            response.onNext(progress.build());
-        }
-        response.onCompleted();
-    }
-
-    @Override
-    public void freeFiles(FilesRequest request, StreamObserver<FilesProgress> response) {
-        FilesProgress.Builder progress = FilesProgress.newBuilder();
-        for (String path : request.getPathsList()) {
-            try {
-                FileVersion file = FileVersion.current(ufs, path);
-                progress.setPagesChanged(progress.getPagesChanged() + cache.remove(file.key(), file.pageCount(cache.pageSize())));
+                task.run(file, progress);
                 progress.setBytesDone(progress.getBytesDone() + file.length());
             }
             catch (IOException e) {

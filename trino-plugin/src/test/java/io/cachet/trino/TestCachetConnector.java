@@ -181,6 +181,21 @@ class TestCachetConnector {
     }
 
     @Test
+    void createAndDropSchema() throws IOException {
+        runner.execute("CREATE SCHEMA cachet.scratch");
+        assertThat(client.status("/scratch").directory()).isTrue();
+        assertThat(column("SHOW SCHEMAS FROM cachet")).contains("scratch");
+        runner.execute("CREATE TABLE cachet.scratch.t AS SELECT 1 AS x");
+        // Trino asks the connector for the schema's tables first and refuses itself; the connector would refuse too.
+        assertThatThrownBy(() -> runner.execute("DROP SCHEMA cachet.scratch"))
+                .satisfies(failure -> assertThat(failure.getMessage()).containsAnyOf("Cannot drop non-empty schema", "Schema scratch still has tables [t]"));
+        assertThatThrownBy(() -> runner.execute("CREATE SCHEMA cachet.scratch")).hasMessageContaining("already exists");
+        runner.execute("DROP TABLE cachet.scratch.t");
+        runner.execute("DROP SCHEMA cachet.scratch");
+        assertThatThrownBy(() -> client.status("/scratch")).isInstanceOf(FileNotFoundException.class);
+    }
+
+    @Test
     void aFailedInsertLeavesNoFileBehind() throws IOException {
         runner.execute("CREATE TABLE guarded AS SELECT * FROM (VALUES (1, 'kept')) AS t(id, label)");
         List<String> before = treeFiles("/sales/guarded");
