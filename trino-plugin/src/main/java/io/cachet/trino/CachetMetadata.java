@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static io.trino.spi.StandardErrorCode.ALREADY_EXISTS;
 import static io.trino.spi.StandardErrorCode.NOT_SUPPORTED;
@@ -42,6 +43,8 @@ import static io.trino.spi.StandardErrorCode.TABLE_ALREADY_EXISTS;
  */
 final class CachetMetadata implements ConnectorMetadata {
     private final TableLayout layout;
+    // Staging folders of the writes in progress, by query: a failed query's sinks may have closed files there.
+    private final Map<String, String> staging = new ConcurrentHashMap<>();
 
     @Inject
     CachetMetadata(TableLayout layout) {
@@ -153,7 +156,7 @@ final class CachetMetadata implements ConnectorMetadata {
                 .filter(column -> !column.isHidden())
                 .map(column -> new CachetColumnHandle(column.getName(), column.getType(), false))
                 .toList();
-        return new CachetWriteHandle(name, columns, TableLayout.stagingPath(name.getSchemaName(), session.getQueryId()), true);
+        return new CachetWriteHandle(name, columns, staging(session, name), true);
     }
 
     @Override
@@ -175,7 +178,7 @@ final class CachetMetadata implements ConnectorMetadata {
         if (!table.partitionColumns().isEmpty()) {
             throw new TrinoException(NOT_SUPPORTED, "Table %s is partitioned: the Cachet connector does not insert into partition folders yet".formatted(table.name()));
         }
-        return new CachetWriteHandle(table.name(), table.dataColumns(), TableLayout.stagingPath(table.name().getSchemaName(), session.getQueryId()), false);
+        return new CachetWriteHandle(table.name(), table.dataColumns(), staging(session, table.name()), false);
     }
 
     @Override
@@ -183,6 +186,21 @@ final class CachetMetadata implements ConnectorMetadata {
             Collection<Slice> fragments, Collection<ComputedStatistics> statistics) {
         commit((CachetWriteHandle) handle, fragments);
         return Optional.empty();
+    }
+
+    private String staging(ConnectorSession session, SchemaTableName table) {
+        String path = TableLayout.stagingPath(table.getSchemaName(), session.getQueryId());
+        staging.put(session.getQueryId(), path);
+        return path;
+    }
+
+    /** Last call for every query, succeeded or failed: whatever a failed write staged is deleted, so nothing of it is ever visible. */
+    @Override
+    public void cleanupQuery(ConnectorSession session) {
+        String path = staging.remove(session.getQueryId());
+        if (path != null && layout.exists(path)) {
+            run("Cannot remove " + path, () -> layout.client().delete(path, true));
+        }
     }
 
     /** Moves every staged file into the table folder, then drops the staging folder. */

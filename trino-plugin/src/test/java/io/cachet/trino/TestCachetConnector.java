@@ -202,6 +202,11 @@ class TestCachetConnector {
         assertThatThrownBy(() -> runner.execute("INSERT INTO guarded SELECT CAST(n / (n - 5000) AS integer), 'lost' FROM UNNEST(sequence(1, 9000)) AS t(n)"))
                 .hasMessageContaining("Division by zero");
         assertThat(treeFiles("/sales/guarded")).isEqualTo(before);
+        // Trino tells the connector a query is over (cleanupQuery) just after the client hears of the failure.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!treeFiles("/sales/_cachet_staging").isEmpty() && System.nanoTime() < deadline) {
+            sleep(50);
+        }
         assertThat(treeFiles("/sales/_cachet_staging")).as("nothing staged is left").isEmpty();
         assertThat(rows("SELECT id, label FROM guarded")).containsExactly(List.of(1, "kept"));
         runner.execute("DROP TABLE guarded");
@@ -372,6 +377,16 @@ class TestCachetConnector {
 
     private List<Object> column(String sql) {
         return rows(sql).stream().map(row -> row.get(0)).toList();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     private static String stackMessages(Throwable failure) {
