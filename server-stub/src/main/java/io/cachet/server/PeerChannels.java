@@ -34,16 +34,19 @@ public final class PeerChannels implements AutoCloseable {
     public Channel to(WorkerAddress worker) {
         boolean encrypt = policy.encryptTo(worker.dc(), worker.rack());
         String target = worker.rpcEndpoint() + (encrypt ? " tls" : " plaintext");
+        Open[] replaced = new Open[1];
         Open open = channels.compute(worker.id(), (id, current) -> {
             if (current != null && current.target.equals(target)) {
                 return current;
             }
-            if (current != null) {
-                GrpcChannels.close(current.managed);
-            }
+            replaced[0] = current;
             ManagedChannel managed = GrpcChannels.open(worker.host(), worker.rpcPort(), encrypt ? tls : Optional.empty());
             return new Open(target, managed, ClientInterceptors.intercept(managed, self.asHeaders()));
         });
+        // Closed outside the map: closing waits for the old channel's calls, which must not hold up other peers' lookups.
+        if (replaced[0] != null) {
+            GrpcChannels.close(replaced[0].managed);
+        }
         return open.channel;
     }
 

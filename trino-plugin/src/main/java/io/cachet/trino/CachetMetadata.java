@@ -124,8 +124,9 @@ final class CachetMetadata implements ConnectorMetadata {
         if (!layout.exists(path)) {
             throw new TrinoException(SCHEMA_NOT_FOUND, "Schema %s does not exist".formatted(schemaName));
         }
-        if (!cascade && !layout.tables(schemaName).isEmpty()) {
-            throw new TrinoException(SCHEMA_NOT_EMPTY, "Schema %s still has tables %s; drop them first, or use DROP SCHEMA ... CASCADE".formatted(schemaName, layout.tables(schemaName)));
+        List<String> tables = cascade ? List.of() : layout.tables(schemaName);
+        if (!tables.isEmpty()) {
+            throw new TrinoException(SCHEMA_NOT_EMPTY, "Schema %s still has tables %s; drop them first, or use DROP SCHEMA ... CASCADE".formatted(schemaName, tables));
         }
         run("Cannot drop schema " + schemaName, () -> layout.client().delete(path, true));
     }

@@ -91,7 +91,7 @@ final class CachetPageSourceProvider implements ConnectorPageSourceProvider {
             ParquetReader reader = new ParquetReader(Optional.ofNullable(metadata.getFileMetaData().getCreatedBy()), present, false, rowGroups, source, UTC,
                     newSimpleAggregatedMemoryContext(), options, exception -> new TrinoException(GENERIC_INTERNAL_ERROR, exception.getMessage(), exception),
                     Optional.of(predicate), Optional.empty(), Optional.empty());
-            return new ParquetPageSource(reader, source, readerChannel, dataColumns, new PartitionedPages(requested, dataColumns, split.partitionValues()));
+            return new ParquetPageSource(reader, source, new PartitionedPages(requested, dataColumns, readerChannel, split.partitionValues()));
         }
         catch (IOException | RuntimeException e) {
             source.close();

@@ -42,7 +42,7 @@ final class CsvPageSource implements ConnectorPageSource {
         this.dataColumns = PartitionedPages.dataColumns(requested);
         Map<String, Integer> header = parser.getHeaderMap();
         this.fieldIndex = dataColumns.stream().mapToInt(column -> header.getOrDefault(column.name(), -1)).toArray();
-        this.pages = new PartitionedPages(requested, dataColumns, partitionValues);
+        this.pages = new PartitionedPages(requested, dataColumns, PartitionedPages.inOrder(dataColumns), partitionValues);
     }
 
     /** The fields of one CSV line, for a header read on its own. */

@@ -3,13 +3,10 @@ package io.cachet.trino;
 import io.trino.parquet.ParquetDataSource;
 import io.trino.parquet.reader.ParquetReader;
 import io.trino.spi.TrinoException;
-import io.trino.spi.block.Block;
-import io.trino.spi.block.RunLengthEncodedBlock;
 import io.trino.spi.connector.ConnectorPageSource;
 import io.trino.spi.connector.SourcePage;
 
 import java.io.IOException;
-import java.util.List;
 
 import static io.trino.spi.StandardErrorCode.GENERIC_INTERNAL_ERROR;
 
@@ -20,17 +17,12 @@ import static io.trino.spi.StandardErrorCode.GENERIC_INTERNAL_ERROR;
 final class ParquetPageSource implements ConnectorPageSource {
     private final ParquetReader reader;
     private final ParquetDataSource source;
-    private final int[] readerChannel;
-    private final List<CachetColumnHandle> dataColumns;
     private final PartitionedPages pages;
     private boolean finished;
 
-    /** {@code readerChannel[i]} is the reader channel of data column i, or -1 when the file lacks it. */
-    ParquetPageSource(ParquetReader reader, ParquetDataSource source, int[] readerChannel, List<CachetColumnHandle> dataColumns, PartitionedPages pages) {
+    ParquetPageSource(ParquetReader reader, ParquetDataSource source, PartitionedPages pages) {
         this.reader = reader;
         this.source = source;
-        this.readerChannel = readerChannel.clone();
-        this.dataColumns = List.copyOf(dataColumns);
         this.pages = pages;
     }
 
@@ -50,12 +42,7 @@ final class ParquetPageSource implements ConnectorPageSource {
             finished = true;
             return null;
         }
-        int positions = page.getPositionCount();
-        Block[] blocks = new Block[readerChannel.length];
-        for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = readerChannel[i] >= 0 ? page.getBlock(readerChannel[i]) : RunLengthEncodedBlock.create(dataColumns.get(i).type(), null, positions);
-        }
-        return pages.assemble(SourcePage.create(new io.trino.spi.Page(positions, blocks)));
+        return pages.assemble(page);
     }
 
     @Override
