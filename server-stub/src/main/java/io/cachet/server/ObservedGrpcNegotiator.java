@@ -122,7 +122,15 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                     context.close();
                     return;
                 }
+                // gRPC's SslHandler keeps Netty's 10 s handshake timeout: this node's own (tls.handshake.timeout) applies on this plane too.
+                io.grpc.netty.shaded.io.netty.channel.Channel channel = context.channel();
+                ScheduledFuture<?> deadline = channel.eventLoop().schedule(() -> {
+                    if (!ssl.handshakeFuture().isDone()) {
+                        channel.close();
+                    }
+                }, firstBytesTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 ssl.handshakeFuture().addListener(future -> {
+                    deadline.cancel(false);
                     if (future.isSuccess()) {
                         counters.tlsHandshake(ssl.engine());
                     }
