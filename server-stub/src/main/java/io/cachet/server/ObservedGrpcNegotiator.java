@@ -123,9 +123,13 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                     return;
                 }
                 // gRPC's SslHandler keeps Netty's 10 s handshake timeout: this node's own (tls.handshake.timeout) applies on this plane too.
+                // Counted before the close, so whoever sees the connection end also sees it counted.
                 io.grpc.netty.shaded.io.netty.channel.Channel channel = context.channel();
+                java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
                 ScheduledFuture<?> deadline = channel.eventLoop().schedule(() -> {
-                    if (!ssl.handshakeFuture().isDone()) {
+                    if (!ssl.handshakeFuture().isDone() && timedOut.compareAndSet(false, true)) {
+                        counters.refused();
+                        log.warn("{} ({}): TLS handshake not finished within {}, closed", listener, peer, firstBytesTimeout);
                         channel.close();
                     }
                 }, firstBytesTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -134,7 +138,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                     if (future.isSuccess()) {
                         counters.tlsHandshake(ssl.engine());
                     }
-                    else {
+                    else if (!timedOut.get()) {
                         counters.refused();
                         log.warn("{} ({}): {}", listener, peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
                     }
