@@ -45,14 +45,20 @@ public final class CertificateAuthority {
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** What an issued certificate may be used for. Servers also dial peers, so they get both. */
+    /**
+     * Whom an issued certificate is for. A node serves and also dials its peers, so it gets both key
+     * purposes, and {@code OU=cachet-node}, which the default {@code cachet.security.node.principal}
+     * asks of a peer before it may act as a node; a client's certificate never carries it.
+     */
     public enum Usage {
-        SERVER(KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth),
-        CLIENT(KeyPurposeId.id_kp_clientAuth);
+        NODE("cachet-node", KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth),
+        CLIENT("cachet-client", KeyPurposeId.id_kp_clientAuth);
 
+        private final String organizationalUnit;
         private final KeyPurposeId[] purposes;
 
-        Usage(KeyPurposeId... purposes) {
+        Usage(String organizationalUnit, KeyPurposeId... purposes) {
+            this.organizationalUnit = organizationalUnit;
             this.purposes = purposes;
         }
     }
@@ -106,7 +112,7 @@ public final class CertificateAuthority {
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(), Date.from(notBefore), Date.from(notAfter),
-                    new X500Name("O=Cachet development,CN=" + commonName), subjectKeys.getPublic())
+                    new X500Name("O=Cachet development,OU=" + usage.organizationalUnit + ",CN=" + commonName), subjectKeys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(usage.purposes))

@@ -3,6 +3,7 @@ package io.cachet.certs;
 import io.cachet.certs.CertificateAuthority.Usage;
 import io.cachet.certs.CertificateFiles.KeyEncoding;
 import io.cachet.certs.CertificateFiles.StoreFormat;
+import io.cachet.conf.CachetKeys;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -14,9 +15,10 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The material {@code cachet certs generate} writes: a development CA, a server identity with the
- * requested SANs, a client identity, each as PEM, JKS and PKCS#12, trust stores holding the CA, and
- * the store passwords in owner-only files.
+ * The material {@code cachet certs generate} writes: a development CA, a node identity with the
+ * requested SANs ({@code OU=cachet-node}, what peers accept as a node), a client identity (which is
+ * not a node's), each as PEM, JKS and PKCS#12, trust stores holding the CA, and the store passwords
+ * and a cluster secret (for plaintext server-to-server calls) in owner-only files.
  */
 public final class DevelopmentCertificates {
     public static final String CA_ALIAS = "cachet-ca";
@@ -40,6 +42,7 @@ public final class DevelopmentCertificates {
         public Path trustStore(StoreFormat format) { return directory.resolve("truststore." + extension(format)); }
         public Path keyStorePasswordFile() { return directory.resolve("keystore.password"); }
         public Path trustStorePasswordFile() { return directory.resolve("truststore.password"); }
+        public Path clusterSecretFile() { return directory.resolve("cluster.secret"); }
         public Path serverProperties() { return directory.resolve("cachet-server.properties"); }
         public Path clientProperties() { return directory.resolve("cachet-client.properties"); }
 
@@ -48,6 +51,7 @@ public final class DevelopmentCertificates {
             java.util.Map<String, String> settings = new java.util.LinkedHashMap<>(clientSettings());
             settings.put("cachet.network.tls.keystore.path", serverKeyStore(StoreFormat.PKCS12).toString());
             settings.put("cachet.network.tls.keystore.password", "${file:" + keyStorePasswordFile() + "}");
+            settings.put(CachetKeys.SECURITY_INTERNODE_SECRET.name(), "${file:" + clusterSecretFile() + "}");
             return settings;
         }
 
@@ -73,7 +77,7 @@ public final class DevelopmentCertificates {
         }
         Layout layout = new Layout(directory.toAbsolutePath());
         CertificateAuthority ca = CertificateAuthority.create("Cachet Development CA", algorithm, validity.plusDays(1));
-        IssuedCertificate server = ca.issue(hosts.get(0), hosts, Usage.SERVER, algorithm, validity);
+        IssuedCertificate server = ca.issue(hosts.get(0), hosts, Usage.NODE, algorithm, validity);
         IssuedCertificate client = ca.issue("cachet-client", List.of(), Usage.CLIENT, algorithm, validity);
         String keyStorePassword = randomPassword();
         String trustStorePassword = randomPassword();
@@ -91,6 +95,7 @@ public final class DevelopmentCertificates {
         }
         CertificateFiles.writeSecret(layout.keyStorePasswordFile(), keyStorePassword);
         CertificateFiles.writeSecret(layout.trustStorePasswordFile(), trustStorePassword);
+        CertificateFiles.writeSecret(layout.clusterSecretFile(), randomPassword() + randomPassword());
         CertificateFiles.writeText(layout.serverProperties(), properties(layout.serverSettings()));
         CertificateFiles.writeText(layout.clientProperties(), properties(layout.clientSettings()));
         return layout;

@@ -14,12 +14,11 @@ import java.io.OutputStream;
  * renames it into place when this stream closes. A failure before that leaves the old file intact.
  */
 public final class CachetOutputStream extends OutputStream {
-    private static final int CHUNK = 256 << 10;
 
     private final CachetClient client;
     private final String path;
     private final DataConnection connection;
-    private final byte[] buffer = new byte[CHUNK];
+    private final byte[] buffer = new byte[TransferProtocol.MAX_WRITE_CHUNK];
     private int buffered;
     private boolean closed;
     private boolean failed;

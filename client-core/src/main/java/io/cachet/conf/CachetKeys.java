@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -11,6 +12,7 @@ import static io.cachet.conf.ValueType.BOOLEAN;
 import static io.cachet.conf.ValueType.DATA_SIZE_TYPE;
 import static io.cachet.conf.ValueType.DURATION_TYPE;
 import static io.cachet.conf.ValueType.PORT;
+import static io.cachet.conf.ValueType.REGEX;
 import static io.cachet.conf.ValueType.POSITIVE_INT;
 import static io.cachet.conf.ValueType.STRING;
 import static io.cachet.conf.ValueType.STRING_LIST;
@@ -74,6 +76,25 @@ public final class CachetKeys {
     public static final ConfigKey<InternodeEncryption> TLS_INTERNODE_ENCRYPTION = ConfigKey.optional(TLS + "internode.encryption", ofEnum(InternodeEncryption.class),
             "server-to-server encryption: none, all, dc, rack or transitional; all when TLS is enabled, else none");
 
+    // Security: who may act as a node, and what a peer may hold
+    public static final ConfigKey<Pattern> SECURITY_NODE_PRINCIPAL = ConfigKey.of("cachet.security.node.principal", REGEX,
+            Pattern.compile("OU=cachet-node"),
+            "which TLS certificates belong to nodes: a regular expression that must match the whole subject DN, one of its RDNs "
+                    + "(e.g. OU=cachet-node) or one subject alternative name written DNS:name, IP:address or URI:uri");
+    public static final ConfigKey<String> SECURITY_INTERNODE_SECRET = ConfigKey.secret("cachet.security.internode.secret",
+            "cluster secret (at least 16 characters, the same on every node; usually ${file:...}) that proves a plaintext server-to-server call "
+                    + "comes from a node; never sent, only an HMAC of each call");
+    public static final ConfigKey<Duration> SECURITY_INTERNODE_MAX_CLOCK_SKEW = ConfigKey.of("cachet.security.internode.max.clock.skew", DURATION_TYPE,
+            Duration.ofMinutes(2), "how far a plaintext server-to-server call's timestamp may be from this node's clock; older calls are replays");
+    public static final ConfigKey<Integer> NETWORK_MAX_CONNECTIONS = ConfigKey.of("cachet.network.max.connections", POSITIVE_INT, 4096,
+            "connections a listener (each gRPC and data port) holds at once; more are refused");
+    public static final ConfigKey<Integer> NETWORK_MAX_CONNECTIONS_PER_ADDRESS = ConfigKey.of("cachet.network.max.connections.per.address", POSITIVE_INT, 512,
+            "connections a listener holds at once from one peer address; more are refused");
+    public static final ConfigKey<Duration> NETWORK_IDLE_TIMEOUT = ConfigKey.of("cachet.network.idle.timeout", DURATION_TYPE, Duration.ofMinutes(2),
+            "a connection that completes no request and sends nothing back for this long is closed (data port: no whole frame; gRPC: no call)");
+    public static final ConfigKey<Duration> NETWORK_MAX_CONNECTION_AGE = ConfigKey.of("cachet.network.max.connection.age", DURATION_TYPE, Duration.ofHours(1),
+            "a gRPC connection older than this is asked to go away (calls in progress get a minute to finish); clients reconnect");
+
     // Node placement
     public static final ConfigKey<String> NODE_DC = ConfigKey.of("cachet.node.dc", STRING, "dc1", "this node's data centre, advertised through membership");
     public static final ConfigKey<String> NODE_RACK = ConfigKey.of("cachet.node.rack", STRING, "rack1", "this node's rack, advertised through membership");
@@ -107,6 +128,8 @@ public final class CachetKeys {
             "how often a worker reports to the coordinator");
     public static final ConfigKey<Duration> WORKER_PEER_FETCH_WINDOW = ConfigKey.of("cachet.worker.peer.fetch.window", DURATION_TYPE, Duration.ofMinutes(10),
             "for how long after a membership change a worker asks a path's previous owner for pages it misses, before the under-file-system; 0 turns it off");
+    public static final ConfigKey<Duration> WORKER_ABANDONED_WRITE_AGE = ConfigKey.of("cachet.worker.abandoned.write.age", DURATION_TYPE, Duration.ofHours(1),
+            "temporary files of unfinished writes older than this are removed (at start and then periodically); a writer idle this long has lost its connection");
     public static final ConfigKey<FileTransferMode> WORKER_FILE_TRANSFER = ConfigKey.of("cachet.worker.network.netty.file.transfer",
             ofEnum(FileTransferMode.class), FileTransferMode.AUTO,
             "how cached pages are sent: auto, transfer (zero-copy, plaintext only) or mapped");

@@ -40,6 +40,8 @@ public final class ValueType<T> {
 
     public static final ValueType<List<String>> STRING_LIST = new ValueType<>("a comma-separated list", ValueType::parseList, list -> String.join(",", list));
 
+    public static final ValueType<Pattern> REGEX = new ValueType<>("a Java regular expression", ValueType::parseRegex, Pattern::pattern);
+
     private final String accepted;
     private final Function<String, T> parser;
     private final Function<T, String> formatter;
@@ -82,6 +84,15 @@ public final class ValueType<T> {
 
     String format(T value) {
         return formatter.apply(value);
+    }
+
+    private static Pattern parseRegex(String value) {
+        try {
+            return Pattern.compile(value);
+        }
+        catch (java.util.regex.PatternSyntaxException e) {
+            throw new IllegalArgumentException("not a regular expression: " + e.getDescription());
+        }
     }
 
     private static boolean parseBoolean(String value) {

@@ -1,5 +1,6 @@
 package io.cachet.tls;
 
+import io.cachet.conf.ClientAuth;
 import io.cachet.conf.ConfigException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.OpenSsl;
@@ -124,12 +125,17 @@ public final class TlsContexts {
         return build(builder::build, "data plane client");
     }
 
-    public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer() {
+    /**
+     * @param askForCertificates whether to ask every client for a certificate even under {@code client.auth=none}
+     *         (optional then): peer nodes prove who they are with theirs
+     */
+    public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer(boolean askForCertificates) {
         var provider = grpcProvider();
         List<String> ciphers = grpcCiphers();
+        ClientAuth clientAuth = askForCertificates && settings.clientAuth() == ClientAuth.NONE ? ClientAuth.OPTIONAL : settings.clientAuth();
         var builder = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(serverKeyManager()), provider)
                 .trustManager(material.trustManager())
-                .clientAuth(switch (settings.clientAuth()) {
+                .clientAuth(switch (clientAuth) {
                     case NONE -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.NONE;
                     case OPTIONAL -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.OPTIONAL;
                     case REQUIRED -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE;

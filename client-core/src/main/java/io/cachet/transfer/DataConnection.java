@@ -84,7 +84,7 @@ public final class DataConnection implements AutoCloseable {
                             handler.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
                             channel.pipeline().addLast(handler);
                         }
-                        channel.pipeline().addLast(TransferProtocol.frameDecoder(), new Inbox(inbox, writable, queuedBytes));
+                        channel.pipeline().addLast(TransferProtocol.responseDecoder(), new Inbox(inbox, writable, queuedBytes));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(address);

@@ -23,8 +23,13 @@ public final class TransferProtocol {
     public static final byte[] PLAINTEXT_ANSWER = "CACHET PLAINTEXT: this port does not speak TLS\n".getBytes(StandardCharsets.US_ASCII);
     /** Outbound buffering per connection: enough for a few pages in flight, bounded so a slow peer pushes back. */
     public static final io.netty.channel.WriteBufferWaterMark WATER_MARK = new io.netty.channel.WriteBufferWaterMark(2 << 20, 8 << 20);
+    /** The most file bytes a client puts in one WRITE_DATA frame. */
+    public static final int MAX_WRITE_CHUNK = 256 << 10;
     private static final int HEADER_LENGTH = 5;
-    private static final int MAX_FRAME_LENGTH = 64 << 20;
+    /** Frames a worker sends: DATA frames carry up to a page (at most 16 MiB). */
+    private static final int MAX_RESPONSE_FRAME = (16 << 20) + 1;
+    /** Frames a client sends: a WRITE_DATA chunk, or a READ/WRITE_OPEN whose path is at most a few KiB. A longer claim is refused at once. */
+    public static final int MAX_REQUEST_FRAME = MAX_WRITE_CHUNK + (16 << 10);
 
     private TransferProtocol() {}
 
@@ -45,9 +50,21 @@ public final class TransferProtocol {
         return true;
     }
 
-    /** Splits the byte stream into frames; each decoded frame starts with its type byte. */
-    public static LengthFieldBasedFrameDecoder frameDecoder() {
-        LengthFieldBasedFrameDecoder decoder = new LengthFieldBasedFrameDecoder(MAX_FRAME_LENGTH, 0, 4, 0, 4);
+    /** Splits a worker's answers into frames; each decoded frame starts with its type byte. */
+    public static LengthFieldBasedFrameDecoder responseDecoder() {
+        return frameDecoder(MAX_RESPONSE_FRAME);
+    }
+
+    /**
+     * Splits a client's requests into frames. A frame that claims more than {@link #MAX_REQUEST_FRAME}
+     * fails as soon as its length is read ({@code TooLongFrameException}), before anything is buffered.
+     */
+    public static LengthFieldBasedFrameDecoder requestDecoder() {
+        return frameDecoder(MAX_REQUEST_FRAME);
+    }
+
+    private static LengthFieldBasedFrameDecoder frameDecoder(int maxFrameLength) {
+        LengthFieldBasedFrameDecoder decoder = new LengthFieldBasedFrameDecoder(maxFrameLength, 0, 4, 0, 4, true);
         // Frames of up to a page arrive in many socket reads: compose them instead of copying into one buffer.
         decoder.setCumulator(io.netty.handler.codec.ByteToMessageDecoder.COMPOSITE_CUMULATOR);
         return decoder;

@@ -56,7 +56,7 @@ public final class LoopbackTls {
     private LoopbackTls() {}
 
     public static Server server(Copy copy, TlsContexts contexts) throws InterruptedException {
-        return copy == Copy.DATA_PLANE ? new DataPlaneServer(contexts.dataServer()) : new GrpcNettyServer(contexts.grpcServer());
+        return copy == Copy.DATA_PLANE ? new DataPlaneServer(contexts.dataServer()) : new GrpcNettyServer(contexts.grpcServer(false));
     }
 
     /** Connects to 127.0.0.1 by the given host name (for SNI and hostname verification) and completes a handshake. */

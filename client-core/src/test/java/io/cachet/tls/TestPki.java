@@ -52,7 +52,7 @@ public final class TestPki {
     }
 
     public IssuedCertificate server(List<String> hosts, KeyAlgorithm algorithm) {
-        return ca.issue(hosts.get(0), hosts, Usage.SERVER, algorithm, Duration.ofDays(1));
+        return ca.issue(hosts.get(0), hosts, Usage.NODE, algorithm, Duration.ofDays(1));
     }
 
     public IssuedCertificate client(String name) {

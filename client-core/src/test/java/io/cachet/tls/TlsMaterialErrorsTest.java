@@ -155,7 +155,7 @@ class TlsMaterialErrorsTest {
     @Test
     void expiredOwnCertificateRefusesToStartAndSaysWhen() {
         Instant notAfter = Instant.now().minus(Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        IssuedCertificate expired = pki.ca().issue("expired-node", List.of("localhost"), Usage.SERVER, KeyAlgorithm.EC, notAfter.minus(Duration.ofDays(30)), notAfter);
+        IssuedCertificate expired = pki.ca().issue("expired-node", List.of("localhost"), Usage.NODE, KeyAlgorithm.EC, notAfter.minus(Duration.ofDays(30)), notAfter);
 
         assertThatThrownBy(() -> TestPki.contexts(pki.nodeSettings(expired)))
                 .hasMessageContaining("This node's certificate (subject CN=expired-node")
@@ -166,7 +166,7 @@ class TlsMaterialErrorsTest {
     @Test
     void notYetValidOwnCertificateRefusesToStartAndSaysWhen() {
         Instant notBefore = Instant.now().plus(Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        IssuedCertificate future = pki.ca().issue("future-node", List.of("localhost"), Usage.SERVER, KeyAlgorithm.EC, notBefore, notBefore.plus(Duration.ofDays(30)));
+        IssuedCertificate future = pki.ca().issue("future-node", List.of("localhost"), Usage.NODE, KeyAlgorithm.EC, notBefore, notBefore.plus(Duration.ofDays(30)));
 
         assertThatThrownBy(() -> TestPki.contexts(pki.nodeSettings(future)))
                 .hasMessageContaining("is not valid until " + notBefore)

@@ -4,6 +4,8 @@ import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
+import io.cachet.server.ConnectionLimits;
+import io.cachet.server.NodeSecurity;
 import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.GrpcServers;
 import io.cachet.server.InternodePeers;
@@ -64,12 +66,14 @@ public final class CoordinatorServer implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(config.get(CachetKeys.COORDINATOR_BIND_HOST), config.get(CachetKeys.COORDINATOR_RPC_PORT));
         NodeIdentity identity = new NodeIdentity("coordinator@" + address.getHostString() + ":" + address.getPort(),
                 config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
-        PeerChannels channels = new PeerChannels(identity, policy, tls);
+        NodeSecurity security = NodeSecurity.of(config, policy, tls);
+        PeerChannels channels = new PeerChannels(identity, security, policy, tls);
         CacheJobs jobs = new CacheJobs(registry, channels, config.get(CachetKeys.ROUTING_VIRTUAL_NODES), Duration.ofSeconds(30));
         InternodePeers peers = new InternodePeers();
         Server server;
         try {
-            server = GrpcServers.start(address, policy, tls, "Coordinator RPC listener", counters, List.of(new CoordinatorService(registry, jobs)),
+            server = GrpcServers.start(address, policy, tls, security,
+                    new ConnectionLimits(ConnectionLimits.Settings.from(config), "Coordinator RPC listener", counters), List.of(new CoordinatorService(registry, jobs)),
                     Set.of(CoordinatorServiceGrpc.getRegisterWorkerMethod().getFullMethodName(), CoordinatorServiceGrpc.getHeartbeatMethod().getFullMethodName()),
                     peers);
         }

@@ -9,12 +9,20 @@ import io.cachet.rpc.proto.JobStatus;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.RegisterWorkerRequest;
 import io.cachet.rpc.proto.RegisterWorkerResponse;
+import io.cachet.rpc.proto.WorkerInfo;
+import io.cachet.server.ProvenNode;
+import io.cachet.server.RefusalLog;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
+import java.util.Optional;
+
 /** The coordinator's gRPC face: registration, heartbeats, the membership list, and load and free jobs. */
 final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorServiceImplBase {
+    private static final int MAX_FIELD = 255;
+
+    private final RefusalLog refusals = new RefusalLog(CoordinatorService.class);
     private final MembershipRegistry registry;
     private final CacheJobs jobs;
 
@@ -35,19 +43,37 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
 
     @Override
     public void registerWorker(RegisterWorkerRequest request, StreamObserver<RegisterWorkerResponse> response) {
-        if (request.getWorker().getId().isEmpty() || request.getWorker().getHost().isEmpty()) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription("A worker registers with an id and a host").asRuntimeException());
+        WorkerInfo worker = request.getWorker();
+        if (worker.getId().isEmpty() || worker.getHost().isEmpty() || worker.getId().length() > MAX_FIELD || worker.getHost().length() > MAX_FIELD
+                || worker.getDc().length() > MAX_FIELD || worker.getRack().length() > MAX_FIELD) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription("A worker registers with an id and a host, each field at most %d characters".formatted(MAX_FIELD))
+                    .asRuntimeException());
             return;
         }
-        long version = registry.register(request.getWorker());
-        response.onNext(RegisterWorkerResponse.newBuilder().setMembershipVersion(version).build());
+        // InboundCalls lets only proven nodes call this method.
+        ProvenNode caller = ProvenNode.current().orElseThrow();
+        Optional<String> refusal = registry.register(worker, caller);
+        if (refusal.isPresent()) {
+            refusals.warn(caller.address(), "Coordinator refused a registration: " + refusal.get());
+            response.onError(Status.PERMISSION_DENIED.withDescription(refusal.get()).asRuntimeException());
+            return;
+        }
+        response.onNext(RegisterWorkerResponse.newBuilder().setMembershipVersion(registry.version()).build());
         response.onCompleted();
     }
 
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
+        ProvenNode caller = ProvenNode.current().orElseThrow();
+        MembershipRegistry.Heartbeat outcome = registry.heartbeat(request.getWorkerId(), caller);
+        if (outcome == MembershipRegistry.Heartbeat.NOT_OWNER) {
+            String message = "worker id %s is registered by another node; %s may not keep it alive".formatted(request.getWorkerId(), caller);
+            refusals.warn(caller.address(), "Coordinator refused a heartbeat: " + message);
+            response.onError(Status.PERMISSION_DENIED.withDescription(message).asRuntimeException());
+            return;
+        }
         response.onNext(HeartbeatResponse.newBuilder()
-                .setRegistered(registry.heartbeat(request.getWorkerId()))
+                .setRegistered(outcome == MembershipRegistry.Heartbeat.REFRESHED)
                 .setMembershipVersion(registry.version())
                 .build());
         response.onCompleted();

@@ -2,6 +2,7 @@ package io.cachet.coordinator;
 
 import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.WorkerInfo;
+import io.cachet.server.ProvenNode;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,13 +13,26 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 
-/** The workers the coordinator knows, when each was last heard from, and who watches for changes. */
+/**
+ * The workers the coordinator knows, when each was last heard from, and who watches for changes. A
+ * worker id belongs to the node that registered it while the entry lives: another node (another
+ * certificate, or another address) can neither take it over nor keep it alive with heartbeats.
+ */
 final class MembershipRegistry {
     private static final Logger log = LoggerFactory.getLogger(MembershipRegistry.class);
 
-    private record Member(WorkerInfo info, long lastSeenNanos) {}
+    private record Member(WorkerInfo info, ProvenNode owner, long lastSeenNanos) {}
+
+    enum Heartbeat {
+        REFRESHED,
+        /** Not registered (the coordinator restarted, or expired it): register again. */
+        UNKNOWN,
+        /** The id is registered by another node. */
+        NOT_OWNER,
+    }
 
     private final Duration timeout;
     private final LongSupplier nanoClock;
@@ -33,28 +47,38 @@ final class MembershipRegistry {
         this.startNanos = nanoClock.getAsLong();
     }
 
-    synchronized long register(WorkerInfo worker) {
-        Member previous = members.put(worker.getId(), new Member(worker, nanoClock.getAsLong()));
+    /** Registers {@code worker} for {@code caller}; empty when done, else why it was refused (the id is another node's). */
+    synchronized Optional<String> register(WorkerInfo worker, ProvenNode caller) {
+        Member current = members.get(worker.getId());
+        if (current != null && !caller.mayActFor(current.owner())) {
+            return Optional.of("worker id %s is registered by %s; %s may not take it over. Fix: give each worker its own cache directory (the id lives there); "
+                    .formatted(worker.getId(), current.owner(), caller)
+                    + "a worker that moved to another address registers again once its old entry expires");
+        }
+        Member previous = members.put(worker.getId(), new Member(worker, caller, nanoClock.getAsLong()));
         if (previous == null || !previous.info().equals(worker)) {
             log.info("Worker {} registered at {} (rpc {}, data {}, dc {}, rack {}, tls {})", worker.getId(), worker.getHost(),
                     worker.getRpcPort(), worker.getDataPort(), worker.getDc(), worker.getRack(), worker.getTls());
             changed();
         }
-        return version;
+        return Optional.empty();
     }
 
     synchronized long version() {
         return version;
     }
 
-    /** False when the worker is unknown, so it registers again. */
-    synchronized boolean heartbeat(String workerId) {
+    /** Refreshes the entry of {@code workerId} when {@code caller} owns it. */
+    synchronized Heartbeat heartbeat(String workerId, ProvenNode caller) {
         Member member = members.get(workerId);
         if (member == null) {
-            return false;
+            return Heartbeat.UNKNOWN;
         }
-        members.put(workerId, new Member(member.info(), nanoClock.getAsLong()));
-        return true;
+        if (!caller.mayActFor(member.owner())) {
+            return Heartbeat.NOT_OWNER;
+        }
+        members.put(workerId, new Member(member.info(), member.owner(), nanoClock.getAsLong()));
+        return Heartbeat.REFRESHED;
     }
 
     synchronized void expireSilentWorkers() {

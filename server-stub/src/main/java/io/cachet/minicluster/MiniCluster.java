@@ -2,6 +2,7 @@ package io.cachet.minicluster;
 
 import io.cachet.client.CachetClient;
 import io.cachet.conf.CachetConfig;
+import io.cachet.conf.CachetKeys;
 import io.cachet.coordinator.CoordinatorServer;
 import io.cachet.worker.WorkerServer;
 
@@ -10,8 +11,11 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +38,8 @@ public final class MiniCluster implements AutoCloseable {
     private final String serverClasspath;
     private final Path ufsRoot;
     private final int coordinatorPort;
+    /** The cluster secret every node gets unless the properties name their own: nodes prove themselves with it over plaintext. */
+    private final Map<String, String> clusterSecret;
     private Node coordinator;
     private final List<Node> workers = new ArrayList<>();
     // A restarted worker comes back on its ports, as a real one would.
@@ -64,6 +70,20 @@ public final class MiniCluster implements AutoCloseable {
         this.serverClasspath = builder.serverClasspath;
         this.ufsRoot = Files.createDirectories(directory.resolve("ufs"));
         this.coordinatorPort = freePort();
+        this.clusterSecret = Map.of(CachetKeys.SECURITY_INTERNODE_SECRET.name(), "${file:" + writeClusterSecret(directory.resolve("cluster.secret")) + "}");
+    }
+
+    private static Path writeClusterSecret(Path file) throws IOException {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        Files.writeString(file, Base64.getEncoder().encodeToString(random));
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the temp directory is the test's own
+        }
+        return file;
     }
 
     public static Builder builder(Path directory) {
@@ -73,8 +93,15 @@ public final class MiniCluster implements AutoCloseable {
     /** The settings a client uses to reach this cluster: the shared properties and the coordinator's address. */
     public Map<String, String> clientProperties() {
         Map<String, String> client = new HashMap<>(properties);
+        // Whoever holds the cluster secret can act as a node: clients never get it.
+        client.remove(CachetKeys.SECURITY_INTERNODE_SECRET.name());
         client.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
         return client;
+    }
+
+    /** The settings every node gets (the shared properties and the cluster secret), for tests that act as a node. */
+    public Map<String, String> nodeSettings() {
+        return nodeProperties(Map.of());
     }
 
     public CachetConfig clientConfig() {
@@ -221,6 +248,7 @@ public final class MiniCluster implements AutoCloseable {
         merged.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
         merged.put("cachet.worker.heartbeat.interval", "200ms");
         merged.put("cachet.coordinator.worker.timeout", "4s");
+        merged.putAll(clusterSecret);
         merged.putAll(properties);
         merged.putAll(own);
         return merged;

@@ -20,29 +20,47 @@ import java.util.concurrent.TimeUnit;
 public final class GrpcServers {
     private GrpcServers() {}
 
+    /** The largest request a gRPC listener takes: a load task's file list for one worker; pages travel the other way. */
+    private static final int MAX_INBOUND_MESSAGE = 16 << 20;
+    private static final int MAX_INBOUND_METADATA = 16 << 10;
+    private static final int MAX_CALLS_PER_CONNECTION = 1000;
+
     /**
-     * @param internodeMethods the methods (full names) only peer servers may call (they must say which node they are)
+     * @param security how callers that claim to be nodes prove it
+     * @param limits connections, idle time and age this listener allows; names the listener and counts its refusals
+     * @param internodeMethods the methods (full names) only proven nodes may call
      * @param peers where the calls of peer servers are counted, per peer
      */
-    public static Server start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, String listener, ConnectionCounters counters,
+    public static Server start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, NodeSecurity security, ConnectionLimits limits,
             List<BindableService> services, Set<String> internodeMethods, InternodePeers peers) throws IOException {
         ConnectionPolicy.Inbound inbound = policy.rpcInbound();
         Duration firstBytesTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
+        // Peers prove they are nodes with their certificates whenever they may call over TLS: ask every TLS caller for one.
+        boolean askForCertificates = policy.internode() != io.cachet.conf.InternodeEncryption.NONE;
         ObservedGrpcNegotiator negotiator = new ObservedGrpcNegotiator(
-                inbound.acceptsTls() ? InternalProtocolNegotiators.serverTls(tls.orElseThrow().grpcServer()) : null,
+                inbound.acceptsTls() ? InternalProtocolNegotiators.serverTls(tls.orElseThrow().grpcServer(askForCertificates)) : null,
                 InternalProtocolNegotiators.serverPlaintext(),
-                inbound, listener, counters, firstBytesTimeout);
+                inbound, limits, firstBytesTimeout);
+        ConnectionLimits.Settings bounds = limits.settings();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address, InternalNettyServerCredentials.create(negotiator))
-                .maxInboundMessageSize(64 << 20)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
+                .maxInboundMetadataSize(MAX_INBOUND_METADATA)
+                .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+                .maxConnectionIdle(bounds.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAge(bounds.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAgeGrace(1, TimeUnit.MINUTES)
+                // A peer that vanished without closing is found by pings and its connection closed.
+                .keepAliveTime(1, TimeUnit.MINUTES)
+                .keepAliveTimeout(20, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
-        InboundCalls calls = new InboundCalls(policy, internodeMethods, peers, listener);
+        InboundCalls calls = new InboundCalls(policy, security, internodeMethods, peers, limits.listener());
         services.forEach(service -> builder.addService(ServerInterceptors.intercept(service, calls)));
         try {
             return builder.build().start();
         }
         catch (IOException e) {
-            throw new IOException("%s cannot listen on %s: %s".formatted(listener, address, e.getMessage()), e);
+            throw new IOException("%s cannot listen on %s: %s".formatted(limits.listener(), address, e.getMessage()), e);
         }
     }
 

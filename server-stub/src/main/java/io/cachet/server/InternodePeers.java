@@ -31,6 +31,10 @@ public final class InternodePeers {
         }
     }
 
+    /** Peers recorded one by one at most; calls claiming more ids are counted together, so made-up ids cannot grow this without bound. */
+    private static final int MAX_PEERS = 10_000;
+    private static final NodeIdentity OTHERS = new NodeIdentity("(other peers)", "", "");
+
     private final ConcurrentMap<String, Counters> peers = new ConcurrentHashMap<>();
 
     void accepted(NodeIdentity peer, boolean tls, Optional<String> certificateSubject) {
@@ -55,7 +59,8 @@ public final class InternodePeers {
     }
 
     private Counters counters(NodeIdentity peer) {
-        return peers.computeIfAbsent(peer.id(), any -> new Counters(peer));
+        NodeIdentity recorded = peers.size() >= MAX_PEERS && !peers.containsKey(peer.id()) ? OTHERS : peer;
+        return peers.computeIfAbsent(recorded.id(), any -> new Counters(recorded));
     }
 
     private static Peer snapshot(String id, Counters counters) {

@@ -1,8 +1,6 @@
 package io.cachet.server;
 
-import io.grpc.ClientInterceptor;
 import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 
 import java.util.Optional;
 
@@ -10,8 +8,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Who a server is when it calls another server: sent as {@code cachet-node-*} headers on every
- * server-to-server call, so the callee can apply its internode mode to the caller's place. Over
- * plaintext these are claims; over TLS the connection is encrypted whatever they say.
+ * server-to-server call, so the callee can apply its internode mode to the caller's place. They are
+ * claims until {@link NodeSecurity} has checked the caller's node certificate or cluster-secret proof.
  */
 public record NodeIdentity(String id, String dc, String rack) {
     private static final Metadata.Key<String> ID = Metadata.Key.of("cachet-node-id", Metadata.ASCII_STRING_MARSHALLER);
@@ -24,13 +22,11 @@ public record NodeIdentity(String id, String dc, String rack) {
         requireNonNull(rack, "rack is null");
     }
 
-    /** Attaches this identity to every call of a channel. */
-    public ClientInterceptor asHeaders() {
-        Metadata headers = new Metadata();
+    /** Puts this identity in a call's headers; {@link NodeSecurity#credentials} adds the proof. */
+    void writeTo(Metadata headers) {
         headers.put(ID, id);
         headers.put(DC, dc);
         headers.put(RACK, rack);
-        return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 
     /** The caller's identity, when the call comes from a server. */

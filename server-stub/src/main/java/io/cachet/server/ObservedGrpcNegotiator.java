@@ -32,17 +32,19 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
     private final InternalProtocolNegotiator.ProtocolNegotiator tls;
     private final InternalProtocolNegotiator.ProtocolNegotiator plaintext;
     private final ConnectionPolicy.Inbound inbound;
+    private final ConnectionLimits limits;
     private final String listener;
     private final ConnectionCounters counters;
     private final Duration firstBytesTimeout;
 
     ObservedGrpcNegotiator(InternalProtocolNegotiator.ProtocolNegotiator tls, InternalProtocolNegotiator.ProtocolNegotiator plaintext,
-            ConnectionPolicy.Inbound inbound, String listener, ConnectionCounters counters, Duration firstBytesTimeout) {
+            ConnectionPolicy.Inbound inbound, ConnectionLimits limits, Duration firstBytesTimeout) {
         this.tls = tls;
         this.plaintext = requireNonNull(plaintext, "plaintext is null");
         this.inbound = requireNonNull(inbound, "inbound is null");
-        this.listener = requireNonNull(listener, "listener is null");
-        this.counters = requireNonNull(counters, "counters is null");
+        this.limits = requireNonNull(limits, "limits is null");
+        this.listener = limits.listener();
+        this.counters = limits.counters();
         this.firstBytesTimeout = requireNonNull(firstBytesTimeout, "firstBytesTimeout is null");
     }
 
@@ -83,6 +85,12 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
 
         @Override
         public void handlerAdded(ChannelHandlerContext context) {
+            String address = ConnectionAddresses.host(context.channel().remoteAddress());
+            if (!limits.tryAcquire(address)) {
+                context.close();
+                return;
+            }
+            context.channel().closeFuture().addListener(closed -> limits.release(address));
             timeout = context.executor().schedule(() -> {
                 counters.refused();
                 log.warn("{} ({}): sent nothing within {}, closed", listener, context.channel().remoteAddress(), firstBytesTimeout);
@@ -92,7 +100,9 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
 
         @Override
         public void handlerRemoved(ChannelHandlerContext context) {
-            timeout.cancel(false);
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
         }
 
         @Override

@@ -4,6 +4,7 @@ import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.GrpcChannels;
 import io.cachet.tls.TlsContexts;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 
@@ -14,18 +15,18 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * A node's gRPC channels to worker peers, one per peer, each encrypted or not as the internode mode
- * says for the peer's dc and rack, and each carrying this node's {@link NodeIdentity}.
+ * says for the peer's dc and rack, and each carrying this node's {@link NodeIdentity} and its proof.
  */
 public final class PeerChannels implements AutoCloseable {
     private record Open(String target, ManagedChannel managed, Channel channel) {}
 
-    private final NodeIdentity self;
+    private final ClientInterceptor credentials;
     private final ConnectionPolicy policy;
     private final Optional<TlsContexts> tls;
     private final ConcurrentMap<String, Open> channels = new ConcurrentHashMap<>();
 
-    public PeerChannels(NodeIdentity self, ConnectionPolicy policy, Optional<TlsContexts> tls) {
-        this.self = self;
+    public PeerChannels(NodeIdentity self, NodeSecurity security, ConnectionPolicy policy, Optional<TlsContexts> tls) {
+        this.credentials = security.credentials(self);
         this.policy = policy;
         this.tls = tls;
     }
@@ -41,7 +42,7 @@ public final class PeerChannels implements AutoCloseable {
             }
             replaced[0] = current;
             ManagedChannel managed = GrpcChannels.open(worker.host(), worker.rpcPort(), encrypt ? tls : Optional.empty());
-            return new Open(target, managed, ClientInterceptors.intercept(managed, self.asHeaders()));
+            return new Open(target, managed, ClientInterceptors.intercept(managed, credentials));
         });
         // Closed outside the map: closing waits for the old channel's calls, which must not hold up other peers' lookups.
         if (replaced[0] != null) {

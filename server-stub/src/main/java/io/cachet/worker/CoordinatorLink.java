@@ -8,9 +8,9 @@ import io.cachet.rpc.proto.HeartbeatResponse;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.RegisterWorkerRequest;
 import io.cachet.rpc.proto.WorkerInfo;
-import io.cachet.server.NodeIdentity;
 import io.cachet.tls.TlsContexts;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -43,15 +43,15 @@ final class CoordinatorLink implements AutoCloseable {
     private volatile boolean warned;
     private long membershipVersion = -1;
 
-    /** {@code membershipListener} hears every membership list that differs from the one before, from the heartbeat thread. */
-    CoordinatorLink(WorkerInfo self, NodeIdentity identity, String host, int port, Optional<TlsContexts> tls, Duration interval,
+    /** {@code credentials} prove to the coordinator that this is a node; {@code membershipListener} hears every membership list that differs from the one before, from the heartbeat thread. */
+    CoordinatorLink(WorkerInfo self, ClientInterceptor credentials, String host, int port, Optional<TlsContexts> tls, Duration interval,
             Consumer<Membership> membershipListener) {
         this.self = self;
         this.membershipListener = membershipListener;
         this.interval = interval;
         this.coordinator = host + ":" + port;
         this.channel = GrpcChannels.open(host, port, tls);
-        this.identified = ClientInterceptors.intercept(channel, identity.asHeaders());
+        this.identified = ClientInterceptors.intercept(channel, credentials);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-heartbeat", true));
     }
 

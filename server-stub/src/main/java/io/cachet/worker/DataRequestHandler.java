@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.TooLongFrameException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,6 +116,11 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            // A client never sends more than TransferProtocol.MAX_REQUEST_FRAME; nothing of the frame was buffered.
+            protocolError(context, "a frame larger than %d bytes (%s)".formatted(TransferProtocol.MAX_REQUEST_FRAME, cause.getMessage()));
+            return;
+        }
         log.debug("Data connection {} failed: {}", context.channel().remoteAddress(), cause.toString());
         abortWrite("the connection failed: " + cause.getMessage());
         context.close();

@@ -1,6 +1,8 @@
 package io.cachet.worker;
 
+import io.cachet.server.ConnectionAddresses;
 import io.cachet.server.ConnectionCounters;
+import io.cachet.server.ConnectionLimits;
 import io.cachet.server.ConnectionPolicy;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
@@ -24,7 +26,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorGroup;
@@ -62,8 +65,10 @@ final class DataServer implements AutoCloseable {
         this.inFlight = inFlight;
     }
 
-    static DataServer start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, ConnectionCounters counters, Duration idleTimeout,
+    static DataServer start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, ConnectionLimits limits,
             Function<InFlightRequests, DataRequestHandler> handlers) throws InterruptedException {
+        ConnectionCounters counters = limits.counters();
+        long idleMillis = limits.settings().idleTimeout().toMillis();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
         EventExecutorGroup io = new DefaultEventExecutorGroup(8, new DefaultThreadFactory("cachet-data-io", true));
@@ -81,11 +86,19 @@ final class DataServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel channel) {
                             String peer = String.valueOf(channel.remoteAddress());
+                            String address = ConnectionAddresses.host(channel.remoteAddress());
+                            if (!limits.tryAcquire(address)) {
+                                channel.close();
+                                return;
+                            }
+                            channel.closeFuture().addListener(closed -> limits.release(address));
                             connections.add(channel);
-                            channel.pipeline().addLast(new ReadTimeoutHandler(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
                             channel.pipeline().addLast(new FirstBytes(policy.dataInbound(), context, handshakeTimeout, peer, counters));
                             channel.pipeline().addLast(new PrefaceCheck(peer, counters));
-                            channel.pipeline().addLast(TransferProtocol.frameDecoder());
+                            channel.pipeline().addLast(TransferProtocol.requestDecoder());
+                            // After the decoder, so only whole frames count as activity: a peer dripping bytes is idle too.
+                            channel.pipeline().addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                            channel.pipeline().addLast(new IdleClose(peer, limits.settings().idleTimeout()));
                             channel.pipeline().addLast(io, "requests", handlers.apply(inFlight));
                         }
                     })
@@ -176,6 +189,27 @@ final class DataServer implements AutoCloseable {
             }
             ctx.fireChannelRead(message);
             ctx.pipeline().remove(this);
+        }
+    }
+
+    /** Closes a connection that neither completed a request frame nor sent anything for the idle timeout. */
+    private static final class IdleClose extends ChannelInboundHandlerAdapter {
+        private final String peer;
+        private final Duration timeout;
+
+        IdleClose(String peer, Duration timeout) {
+            this.peer = peer;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext context, Object event) {
+            if (event instanceof IdleStateEvent) {
+                log.debug("Data listener ({}): no whole request and nothing sent for {} (cachet.network.idle.timeout), closed", peer, timeout);
+                context.close();
+                return;
+            }
+            context.fireUserEventTriggered(event);
         }
     }
 

@@ -8,6 +8,8 @@ import io.cachet.conf.FileTransferMode;
 import io.cachet.rpc.proto.WorkerInfo;
 import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.ConnectionCounters;
+import io.cachet.server.ConnectionLimits;
+import io.cachet.server.NodeSecurity;
 import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.GrpcServers;
 import io.cachet.server.InternodePeers;
@@ -83,17 +85,20 @@ public final class WorkerServer implements AutoCloseable {
         String bindHost = config.get(CachetKeys.WORKER_BIND_HOST);
         NodeIdentity identity = new NodeIdentity(id, config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
         InternodePeers peers = new InternodePeers();
-        PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, policy, tls), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
+        NodeSecurity security = NodeSecurity.of(config, policy, tls);
+        ConnectionLimits.Settings limits = ConnectionLimits.Settings.from(config);
+        PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
                 config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), Duration.ofSeconds(2), System::nanoTime, counters);
         PageFiller filler = new PageFiller(cache, peerPages, counters);
 
         DataServer data = null;
         Server rpc = null;
         try {
-            data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), policy, tls, connections,
-                    Duration.ofMinutes(10), inFlight -> new DataRequestHandler(ufs, cache, filler, transfer, counters, inFlight));
+            data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), policy, tls,
+                    new ConnectionLimits(limits, "Data listener", connections), inFlight -> new DataRequestHandler(ufs, cache, filler, transfer, counters, inFlight));
             WorkerServer[] self = new WorkerServer[1];
-            rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), policy, tls, "Worker RPC listener", connections,
+            rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), policy, tls, security,
+                    new ConnectionLimits(limits, "Worker RPC listener", connections),
                     List.of(new WorkerService(ufs, () -> self[0].metrics()), new WorkerInternodeService(ufs, cache, filler)),
                     InternodeServiceGrpc.getServiceDescriptor().getMethods().stream()
                             .map(io.grpc.MethodDescriptor::getFullMethodName).collect(Collectors.toUnmodifiableSet()), peers);
@@ -110,7 +115,7 @@ public final class WorkerServer implements AutoCloseable {
             HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
             // The coordinator's place is not known here: it counts as elsewhere for dc and rack modes.
             Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
-            CoordinatorLink link = new CoordinatorLink(info, identity, coordinator.getHost(), coordinator.getPort(), toCoordinator,
+            CoordinatorLink link = new CoordinatorLink(info, security.credentials(identity), coordinator.getHost(), coordinator.getPort(), toCoordinator,
                     config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
             self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, peers, peerPages, counters,
                     tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)));

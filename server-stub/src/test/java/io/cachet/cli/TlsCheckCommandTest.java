@@ -48,7 +48,7 @@ class TlsCheckCommandTest {
                 .contains("protocol: TLSv1.3")
                 .contains("cipher:   TLS_")
                 .contains("provider: OPENSSL")
-                .contains("[0] subject: CN=localhost,O=Cachet development")
+                .contains("[0] subject: CN=localhost,OU=cachet-node,O=Cachet development")
                 .contains("issuer:  CN=Cachet Development CA,O=Cachet development")
                 .contains("SANs:    [DNS:localhost]")
                 .contains("[1] subject: CN=Cachet Development CA")
@@ -64,7 +64,7 @@ class TlsCheckCommandTest {
         assertThat(run.out())
                 .contains("Result: FAILED")
                 .contains("The server certificate of server localhost:" + server.port())
-                .contains("subject CN=localhost,O=Cachet development, issued by CN=Cachet Development CA,O=Cachet development")
+                .contains("subject CN=localhost,OU=cachet-node,O=Cachet development, issued by CN=Cachet Development CA,O=Cachet development")
                 .contains("is not trusted by trust store " + otherCerts.resolve("truststore.p12"))
                 .contains("fix:     add the CA that issued it");
     }

@@ -7,7 +7,11 @@ import io.cachet.rpc.GrpcChannels;
 import io.cachet.rpc.proto.InternodeServiceGrpc;
 import io.cachet.rpc.proto.PageRequest;
 import io.cachet.rpc.proto.WorkerMetrics;
+import io.cachet.conf.CachetConfig;
+import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.InternodePeers;
+import io.cachet.server.NodeSecurity;
+import io.cachet.tls.TlsSettings;
 import io.cachet.server.NodeIdentity;
 import io.cachet.tls.TestPki;
 import io.cachet.worker.WorkerServer;
@@ -89,12 +93,12 @@ class InternodeEncryptionTest {
                     .getPeerPagesFetched()).isEqualTo(2L * (movedFrom.get(dc1.id()) + movedFrom.get(dc2.id())));
 
             // A plaintext peer that says it is in dc2 is refused by a dc1 worker; one that says dc1 is let in.
-            assertThatThrownBy(() -> plaintextFetch(dc1, new NodeIdentity("intruder", "dc2", "rack1")))
+            assertThatThrownBy(() -> plaintextFetch(cluster, dc1, new NodeIdentity("intruder", "dc2", "rack1")))
                     .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED))
                     .hasMessageContaining("internode.encryption=dc on this node (dc dc1, rack rack1) requires TLS from that peer");
             assertThat(dc1.internodePeers().peer("intruder").orElseThrow().refusedCalls()).isEqualTo(1);
-            plaintextFetch(dc1, new NodeIdentity("neighbour", "dc1", "rack7"));
+            plaintextFetch(cluster, dc1, new NodeIdentity("neighbour", "dc1", "rack7"));
             assertThat(dc1.internodePeers().peer("neighbour").orElseThrow().plaintextCalls()).isEqualTo(1);
 
             // Clients must use TLS (tls.enabled=true), even though peers in the dc may not.
@@ -197,11 +201,13 @@ class InternodeEncryptionTest {
         return client.workers().stream().filter(worker -> worker.id().equals(workerId)).findFirst().orElseThrow();
     }
 
-    /** A server-to-server call over plaintext, as a peer claiming {@code identity} would make it. */
-    private static void plaintextFetch(WorkerServer worker, NodeIdentity identity) {
+    /** A server-to-server call over plaintext, as a node of {@code cluster} (it has the cluster secret) claiming {@code identity} would make it. */
+    private static void plaintextFetch(MiniCluster cluster, WorkerServer worker, NodeIdentity identity) {
+        CachetConfig config = TestPki.config(cluster.nodeSettings());
+        NodeSecurity security = NodeSecurity.of(config, ConnectionPolicy.of(TlsSettings.from(config), identity.dc(), identity.rack()), Optional.empty());
         ManagedChannel channel = GrpcChannels.open("localhost", worker.rpcPort(), Optional.empty());
         try {
-            InternodeServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, identity.asHeaders()))
+            InternodeServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, security.credentials(identity)))
                     .fetchPage(PageRequest.newBuilder().setFileKey("0".repeat(32)).setPageIndex(0).setPath("/places/file-0").build());
         }
         finally {
