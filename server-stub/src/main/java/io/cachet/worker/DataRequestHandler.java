@@ -18,7 +18,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -39,7 +38,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private final WorkerCounters counters;
     private final InFlightRequests inFlight;
     private ReadTransfer reading;
-    private PendingWrite writing;
+    private UfsRoot.PendingWrite writing;
     private boolean busy;
 
     DataRequestHandler(UfsRoot ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, InFlightRequests inFlight) {
@@ -209,8 +208,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            Path temporary = ufs.createTemporary(path, overwrite, createParents);
-            writing = new PendingWrite(path, temporary, FileChannel.open(temporary, StandardOpenOption.WRITE), overwrite);
+            writing = ufs.createTemporary(path, overwrite, createParents);
             context.writeAndFlush(TransferProtocol.empty(context.alloc(), FrameType.OK));
         }
         catch (IOException e) {
@@ -225,9 +223,10 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             int count = bytes.readableBytes();
-            while (bytes.isReadable()) {
-                bytes.readBytes(writing.channel, bytes.readableBytes());
+            for (ByteBuffer chunk : bytes.nioBuffers()) {
+                writing.write(chunk);
             }
+            bytes.skipBytes(count);
             counters.bytesWritten.add(count);
         }
         catch (IOException e) {
@@ -237,44 +236,28 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void closeWrite(ChannelHandlerContext context) {
-        PendingWrite write = writing;
+        UfsRoot.PendingWrite write = writing;
         if (write == null) {
             protocolError(context, "WRITE_CLOSE without WRITE_OPEN");
             return;
         }
         writing = null;
-        try {
-            write.channel.close();
-            ufs.commit(write.temporary, write.path, write.overwrite);
+        try (write) {
+            write.commit();
             context.writeAndFlush(TransferProtocol.empty(context.alloc(), FrameType.OK));
         }
         catch (IOException e) {
-            deleteQuietly(write.temporary);
+            // close() deletes the temporary file of a write that did not commit
             sendError(context, e);
         }
     }
 
     private void abortWrite(String reason) {
-        PendingWrite write = writing;
+        UfsRoot.PendingWrite write = writing;
         writing = null;
         if (write != null) {
-            log.info("Write of {} abandoned ({}); the previous file, if any, is unchanged", write.path, reason);
-            try {
-                write.channel.close();
-            }
-            catch (IOException ignored) {
-                // deleting it next
-            }
-            deleteQuietly(write.temporary);
-        }
-    }
-
-    private static void deleteQuietly(Path temporary) {
-        try {
-            Files.deleteIfExists(temporary);
-        }
-        catch (IOException e) {
-            log.warn("Cannot delete temporary file {}: {}", temporary, e.getMessage());
+            log.info("Write of {} abandoned ({}); the previous file, if any, is unchanged", write.path(), reason);
+            write.close();
         }
     }
 
@@ -300,6 +283,4 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             this.end = end;
         }
     }
-
-    private record PendingWrite(String path, Path temporary, FileChannel channel, boolean overwrite) {}
 }

@@ -2,8 +2,6 @@ package io.cachet.worker;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
@@ -11,11 +9,13 @@ import java.util.Optional;
  * the under-file-system; either way the page is cached here.
  */
 final class PageFiller {
+    private final UfsRoot ufs;
     private final PageCache cache;
     private final PeerPages peers;
     private final WorkerCounters counters;
 
-    PageFiller(PageCache cache, PeerPages peers, WorkerCounters counters) {
+    PageFiller(UfsRoot ufs, PageCache cache, PeerPages peers, WorkerCounters counters) {
+        this.ufs = ufs;
         this.cache = cache;
         this.peers = peers;
         this.counters = counters;
@@ -31,13 +31,7 @@ final class PageFiller {
         }
         ByteBuffer content = ByteBuffer.allocate(pageLength);
         long pageStart = index * cache.pageSize();
-        try (FileChannel channel = FileChannel.open(file.file(), StandardOpenOption.READ)) {
-            while (content.hasRemaining()) {
-                if (channel.read(content, pageStart + content.position()) < 0) {
-                    break;
-                }
-            }
-        }
+        ufs.read(file.path(), pageStart, content);
         content.flip();
         counters.ufsPagesRead.increment();
         if (content.remaining() == pageLength) {

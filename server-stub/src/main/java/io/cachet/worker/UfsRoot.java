@@ -5,58 +5,599 @@ import io.cachet.rpc.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Closeable;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
- * The under-file-system: a local directory shared by all workers. Every client path is checked to
- * stay inside the root: no {@code ..} or {@code .} segments, no NUL or control characters, no
- * over-long names, and no symbolic link that leads out. Nothing outside the root is ever read or written.
+ * The under-file-system: a local directory shared by all workers, and nothing outside it.
+ *
+ * <p>Every client path is checked as text (no {@code ..} or {@code .} segments, no NUL, control
+ * characters or backslashes, no over-long names, no reserved {@code .cachet-tmp-} names) and then
+ * walked one name at a time from the root with {@link SecureDirectoryStream}: each directory is opened
+ * relative to the one before with {@code NOFOLLOW_LINKS}, and the last name is opened, read, renamed
+ * or deleted relative to its open parent. The kernel never resolves a path here, so swapping a
+ * directory for a symbolic link between a check and its use cannot lead out of the root. A symbolic
+ * link is followed only by reading its text and walking that, confined the same way, from the root;
+ * one that leads out is refused. Listings never follow links: a link shows as what it points to
+ * inside the root, and a link that leads out (or dangles) is left out.
+ *
+ * <p>Writes go to {@code /.cachet-tmp-writes/<worker>/} first and are renamed into place relative to
+ * the open target directory, so a reader sees the old file or the new one, never half of one, and no
+ * temporary file can be read by name. A worker removes its own leftovers at start (a crash leaves
+ * them) and everyone's older than {@code cachet.worker.abandoned.write.age} periodically.
  */
 final class UfsRoot {
     private static final Logger log = LoggerFactory.getLogger(UfsRoot.class);
     static final String TEMPORARY_PREFIX = ".cachet-tmp-";
+    private static final String STAGING = TEMPORARY_PREFIX + "writes";
     private static final int MAX_PATH_BYTES = 4096;
     private static final int MAX_NAME_BYTES = 255;
+    private static final int MAX_LINK_HOPS = 40;
+    private static final Path HERE = Path.of(".");
 
     private final Path root;
+    private final String workerId;
+    /** Non-overwriting commits check and rename under this lock, so two creators on this worker cannot both win. */
+    private final Object commits = new Object();
 
-    private UfsRoot(Path root) {
+    private UfsRoot(Path root, String workerId) {
         this.root = root;
+        this.workerId = workerId;
     }
 
-    /** The root from a {@code file://} URI or a plain directory path; it must exist. */
-    static UfsRoot of(String location) throws IOException {
+    /** The root from a {@code file://} URI or a plain directory path; it must exist, on a file system with race-free directory access. */
+    static UfsRoot of(String location, String workerId) throws IOException {
         Path directory = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
         if (!Files.isDirectory(directory)) {
             throw new FileNotFoundException("Under-file-system root %s is not a directory. Fix: create it, or point cachet.worker.ufs.root at one".formatted(directory));
         }
-        return new UfsRoot(directory.toRealPath());
+        UfsRoot ufs = new UfsRoot(directory.toRealPath(), workerId);
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(ufs.root)) {
+            if (!(stream instanceof SecureDirectoryStream)) {
+                throw new IOException(("Under-file-system root %s is on a file system without race-free directory access (SecureDirectoryStream), "
+                        + "so paths could be led out of it. Fix: put the root on a local Linux file system").formatted(ufs.root));
+            }
+        }
+        return ufs;
     }
 
     Path root() {
         return root;
     }
 
-    /** The local path for a client path, after every confinement check. */
-    Path resolve(String clientPath) throws AccessDeniedException {
+    FileStatus status(String clientPath) throws IOException {
+        try (Entry entry = locateExisting(clientPath)) {
+            return status(clientPath, entry.attributes().orElseThrow(() -> notFound(clientPath)));
+        }
+    }
+
+    /** The attributes of the file (or directory) at {@code clientPath}, links inside the root followed; for cache keys. */
+    BasicFileAttributes attributes(String clientPath) throws IOException {
+        try (Entry entry = locateExisting(clientPath)) {
+            return entry.attributes().orElseThrow(() -> notFound(clientPath));
+        }
+    }
+
+    List<FileStatus> list(String clientPath) throws IOException {
+        try (Entry entry = locateExisting(clientPath)) {
+            BasicFileAttributes attributes = entry.attributes().orElseThrow(() -> notFound(clientPath));
+            if (!attributes.isDirectory()) {
+                return List.of(status(clientPath, attributes));
+            }
+            String prefix = clientPath.endsWith("/") ? clientPath : clientPath + "/";
+            List<FileStatus> statuses = new ArrayList<>();
+            try (SecureDirectoryStream<Path> directory = entry.openDirectory()) {
+                List<String> names = new ArrayList<>();
+                directory.forEach(child -> names.add(child.getFileName().toString()));
+                names.sort(null);
+                for (String name : names) {
+                    if (name.startsWith(TEMPORARY_PREFIX)) {
+                        continue;
+                    }
+                    Optional<BasicFileAttributes> child = attributes(directory, Path.of(name));
+                    try {
+                        if (child.isPresent() && child.get().isSymbolicLink()) {
+                            child = Optional.of(attributes(prefix + name));
+                        }
+                    }
+                    catch (NoSuchFileException | FileNotFoundException | NotDirectoryException | AccessDeniedException e) {
+                        // a link that leads out or dangles: not shown
+                        continue;
+                    }
+                    // empty: deleted while listing
+                    child.ifPresent(found -> statuses.add(status(prefix + name, found)));
+                }
+            }
+            return statuses;
+        }
+    }
+
+    boolean mkdirs(String clientPath) throws IOException {
+        List<String> names = names(clientPath);
+        for (int depth = 1; depth <= names.size(); depth++) {
+            String prefix = "/" + String.join("/", names.subList(0, depth));
+            try (Entry entry = locate(prefix, true)) {
+                Optional<BasicFileAttributes> attributes = entry.attributes();
+                if (attributes.isPresent() && !attributes.get().isDirectory()) {
+                    throw depth == names.size()
+                            ? new FileAlreadyExistsException("Cannot create directory " + clientPath + ": a file is in the way")
+                            : new NotDirectoryException("Parent " + prefix + " of " + clientPath + " is a file, not a directory");
+                }
+                if (attributes.isEmpty()) {
+                    createDirectoryIn(entry);
+                }
+            }
+        }
+        return true;
+    }
+
+    boolean delete(String clientPath, boolean recursive) throws IOException {
+        // The link itself is deleted, never what it points to.
+        Entry located;
+        try {
+            located = locate(clientPath, false);
+        }
+        catch (NotDirectoryException | FileNotFoundException e) {
+            return false;
+        }
+        try (Entry entry = located) {
+            if (entry.isRoot()) {
+                return deleteRootContent(clientPath, recursive);
+            }
+            Optional<BasicFileAttributes> attributes = entry.attributes();
+            if (attributes.isEmpty()) {
+                return false;
+            }
+            if (!attributes.get().isDirectory()) {
+                entry.parent.deleteFile(entry.name);
+                return true;
+            }
+            try (SecureDirectoryStream<Path> directory = entry.openDirectory()) {
+                if (directory.iterator().hasNext() && !recursive) {
+                    throw new DirectoryNotEmptyException("Directory " + clientPath + " is not empty; delete it recursively");
+                }
+            }
+            deleteTree(entry.parent, entry.name);
+            return true;
+        }
+    }
+
+    /** Deleting the root empties it (as HDFS does); writes in progress, staged under the reserved name, carry on. */
+    private boolean deleteRootContent(String clientPath, boolean recursive) throws IOException {
+        try (SecureDirectoryStream<Path> rootDirectory = openRoot()) {
+            List<Path> children = new ArrayList<>();
+            rootDirectory.forEach(child -> {
+                if (!child.getFileName().toString().startsWith(TEMPORARY_PREFIX)) {
+                    children.add(child.getFileName());
+                }
+            });
+            if (!children.isEmpty() && !recursive) {
+                throw new DirectoryNotEmptyException("Directory " + clientPath + " is not empty; delete it recursively");
+            }
+            for (Path child : children) {
+                deleteTree(rootDirectory, child);
+            }
+            return true;
+        }
+    }
+
+    /** HDFS rename rules: into an existing directory, never over an existing file; false when it cannot be done. */
+    boolean rename(String source, String destination) throws IOException {
+        try (Entry from = locate(source, false); Entry target = locate(destination, true)) {
+            if (from.isRoot() || from.attributes().isEmpty()) {
+                return false;
+            }
+            if (from.clientPath.equals(target.clientPath)) {
+                return !from.attributes().get().isDirectory();
+            }
+            Optional<BasicFileAttributes> targetAttributes = target.attributes();
+            if (targetAttributes.isPresent() && targetAttributes.get().isDirectory()) {
+                try (SecureDirectoryStream<Path> into = target.openDirectory()) {
+                    String intoPath = (target.clientPath.equals("/") ? "" : target.clientPath) + "/" + from.name;
+                    return move(from, into, from.name, intoPath);
+                }
+            }
+            if (targetAttributes.isPresent() || target.isRoot()) {
+                return false;
+            }
+            return move(from, target.parent, target.name, target.clientPath);
+        }
+        catch (NotDirectoryException | NoSuchFileException | FileNotFoundException e) {
+            // the destination's parent is missing or a file
+            return false;
+        }
+    }
+
+    private static boolean move(Entry from, SecureDirectoryStream<Path> directory, Path name, String clientPath) throws IOException {
+        if (clientPath.startsWith(from.clientPath + "/") || exists(directory, name)) {
+            return false;
+        }
+        from.parent.move(from.name, directory, name);
+        return true;
+    }
+
+    /** A new, empty temporary file for a write to {@code clientPath}, after the create checks; finish it with {@link PendingWrite#commit}. */
+    PendingWrite createTemporary(String clientPath, boolean overwrite, boolean createParents) throws IOException {
+        List<String> names = names(clientPath);
+        if (names.isEmpty()) {
+            throw new ErrorCode.IsDirectoryException("Cannot write " + clientPath + ": it is a directory");
+        }
+        if (createParents && names.size() > 1) {
+            String parent = "/" + String.join("/", names.subList(0, names.size() - 1));
+            try {
+                mkdirs(parent);
+            }
+            catch (FileAlreadyExistsException e) {
+                throw new NotDirectoryException("Parent " + parent + " of " + clientPath + " is a file, not a directory");
+            }
+        }
+        Entry target;
+        try {
+            target = locate(clientPath, true);
+        }
+        catch (NoSuchFileException | FileNotFoundException e) {
+            throw new FileNotFoundException("Parent directory of " + clientPath + " does not exist");
+        }
+        try {
+            Optional<BasicFileAttributes> attributes = target.attributes();
+            if (attributes.isPresent() && attributes.get().isDirectory()) {
+                throw new ErrorCode.IsDirectoryException("Cannot write " + clientPath + ": it is a directory");
+            }
+            if (!overwrite && attributes.isPresent()) {
+                throw new FileAlreadyExistsException("File " + clientPath + " already exists");
+            }
+            SecureDirectoryStream<Path> staging = openStaging();
+            try {
+                Path name = Path.of(UUID.randomUUID().toString());
+                SeekableByteChannel channel = staging.newByteChannel(name,
+                        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+                return new PendingWrite(target, staging, name, channel, overwrite);
+            }
+            catch (IOException | RuntimeException e) {
+                staging.close();
+                throw e;
+            }
+        }
+        catch (IOException | RuntimeException e) {
+            target.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A write in progress: bytes go to a temporary file in the staging directory, which {@link #commit}
+     * renames into the target directory (held open since the checks) in one step, and {@link #abort} deletes.
+     */
+    final class PendingWrite implements Closeable {
+        private final Entry target;
+        private final SecureDirectoryStream<Path> staging;
+        private final Path name;
+        private final SeekableByteChannel channel;
+        private final boolean overwrite;
+        private boolean finished;
+
+        private PendingWrite(Entry target, SecureDirectoryStream<Path> staging, Path name, SeekableByteChannel channel, boolean overwrite) {
+            this.target = target;
+            this.staging = staging;
+            this.name = name;
+            this.channel = channel;
+            this.overwrite = overwrite;
+        }
+
+        String path() {
+            return target.clientPath;
+        }
+
+        void write(ByteBuffer bytes) throws IOException {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        }
+
+        /** Moves the finished file into place: readers see the old file or the new one, never half. */
+        void commit() throws IOException {
+            channel.close();
+            if (overwrite) {
+                staging.move(name, target.parent, target.name);
+            }
+            else {
+                synchronized (commits) {
+                    if (exists(target.parent, target.name)) {
+                        throw new FileAlreadyExistsException("File " + target.clientPath + " already exists");
+                    }
+                    staging.move(name, target.parent, target.name);
+                }
+            }
+            finished = true;
+        }
+
+        /** Deletes the temporary file; the previous file, if any, is untouched. */
+        void abort() {
+            try {
+                channel.close();
+                staging.deleteFile(name);
+            }
+            catch (NoSuchFileException e) {
+                // never created, or already moved
+            }
+            catch (IOException e) {
+                log.warn("Cannot delete the temporary file of an abandoned write to {}: {} (removed later as abandoned)", target.clientPath, e.getMessage());
+            }
+            finished = true;
+        }
+
+        @Override
+        public void close() {
+            if (!finished) {
+                abort();
+            }
+            closeQuietly(staging);
+            target.close();
+        }
+    }
+
+    /** Reads from {@code position} of the file at {@code clientPath} until {@code into} is full or the file ends. */
+    void read(String clientPath, long position, ByteBuffer into) throws IOException {
+        try (Entry entry = locateExisting(clientPath);
+                SeekableByteChannel channel = entry.parent.newByteChannel(entry.name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            channel.position(position);
+            while (into.hasRemaining() && channel.read(into) >= 0) {
+                // until full or end of file
+            }
+        }
+        catch (NoSuchFileException e) {
+            throw notFound(clientPath);
+        }
+    }
+
+    /**
+     * Removes temporary files of writes that never finished: all of this worker's (at start, when
+     * its earlier life's writes are over) or everyone's older than {@code age}.
+     */
+    void removeAbandonedWrites(Duration age, boolean ownAtAnyAge) throws IOException {
+        Instant cutoff = Instant.now().minus(age);
+        try (SecureDirectoryStream<Path> rootDirectory = openRoot()) {
+            // Directories made for mkdirs that a crash left before they were moved into place.
+            List<Path> made = new ArrayList<>();
+            rootDirectory.forEach(entry -> {
+                if (entry.getFileName().toString().startsWith(TEMPORARY_PREFIX + "dir-")) {
+                    made.add(entry.getFileName());
+                }
+            });
+            for (Path directory : made) {
+                Optional<BasicFileAttributes> attributes = attributes(rootDirectory, directory);
+                if (attributes.isPresent() && attributes.get().lastModifiedTime().toInstant().isBefore(cutoff)) {
+                    deleteTree(rootDirectory, directory);
+                }
+            }
+            if (!exists(rootDirectory, Path.of(STAGING))) {
+                return;
+            }
+            try (SecureDirectoryStream<Path> staging = rootDirectory.newDirectoryStream(Path.of(STAGING), LinkOption.NOFOLLOW_LINKS)) {
+                List<Path> workers = new ArrayList<>();
+                staging.forEach(worker -> workers.add(worker.getFileName()));
+                for (Path worker : workers) {
+                    boolean own = ownAtAnyAge && worker.toString().equals(workerId);
+                    try (SecureDirectoryStream<Path> writes = staging.newDirectoryStream(worker, LinkOption.NOFOLLOW_LINKS)) {
+                        List<Path> files = new ArrayList<>();
+                        writes.forEach(file -> files.add(file.getFileName()));
+                        for (Path file : files) {
+                            BasicFileAttributes attributes = writes.getFileAttributeView(file, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+                            if (own || attributes.lastModifiedTime().toInstant().isBefore(cutoff)) {
+                                deleteTree(writes, file);
+                                log.info("Removed the temporary file of an abandoned write: {}/{}/{}", STAGING, worker, file);
+                            }
+                        }
+                    }
+                    catch (NotDirectoryException | NoSuchFileException e) {
+                        // not a worker's folder, or gone
+                    }
+                }
+            }
+        }
+    }
+
+    /** An error message as a client may see it: the root's local location is not its business. */
+    String clientMessage(IOException error) {
+        String message = String.valueOf(error.getMessage());
+        return message.replace(root.toString(), "");
+    }
+
+    // ---- walking
+
+    /**
+     * An entry reached from the root without the kernel resolving any path: its open parent directory
+     * and its name. It need not exist. The root itself has no parent: {@code parent} is the root and
+     * {@code name} is ".".
+     */
+    private final class Entry implements Closeable {
+        final SecureDirectoryStream<Path> parent;
+        final Path name;
+        /** The path after links: the entry's place inside the root. */
+        final String clientPath;
+
+        Entry(SecureDirectoryStream<Path> parent, Path name, String clientPath) {
+            this.parent = parent;
+            this.name = name;
+            this.clientPath = clientPath;
+        }
+
+        boolean isRoot() {
+            return name.equals(HERE);
+        }
+
+        /** The entry's own attributes (a link is a link); empty when it does not exist. */
+        Optional<BasicFileAttributes> attributes() throws IOException {
+            if (isRoot()) {
+                return Optional.of(parent.getFileAttributeView(BasicFileAttributeView.class).readAttributes());
+            }
+            return UfsRoot.attributes(parent, name);
+        }
+
+        SecureDirectoryStream<Path> openDirectory() throws IOException {
+            return isRoot() ? openRoot() : parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(parent);
+        }
+    }
+
+    /** {@link #locate} with links followed, for reads: a path under a file does not exist (as in HDFS). */
+    private Entry locateExisting(String clientPath) throws IOException {
+        try {
+            return locate(clientPath, true);
+        }
+        catch (NotDirectoryException e) {
+            throw notFound(clientPath);
+        }
+    }
+
+    /**
+     * Walks {@code clientPath} from the root. Links on the way are followed by their text, confined to
+     * the root; the last name's link is followed only when {@code followLast}. Every directory but the
+     * last one reached must exist.
+     */
+    private Entry locate(String clientPath, boolean followLast) throws IOException {
+        Deque<String> pending = new ArrayDeque<>(names(clientPath));
+        List<String> walked = new ArrayList<>();
+        SecureDirectoryStream<Path> directory = openRoot();
+        int hops = 0;
+        try {
+            if (pending.isEmpty()) {
+                Entry rootEntry = new Entry(directory, HERE, "/");
+                directory = null;
+                return rootEntry;
+            }
+            while (true) {
+                String name = pending.removeFirst();
+                boolean last = pending.isEmpty();
+                Path entry = Path.of(name);
+                Optional<BasicFileAttributes> attributes = attributes(directory, entry);
+                if (attributes.isPresent() && attributes.get().isSymbolicLink() && (!last || followLast)) {
+                    if (++hops > MAX_LINK_HOPS) {
+                        throw refuse(clientPath, "it goes through more than " + MAX_LINK_HOPS + " symbolic links");
+                    }
+                    List<String> target = linkTarget(clientPath, walked, name);
+                    for (int i = target.size() - 1; i >= 0; i--) {
+                        pending.addFirst(target.get(i));
+                    }
+                    closeQuietly(directory);
+                    directory = openRoot();
+                    walked.clear();
+                    continue;
+                }
+                if (last) {
+                    Entry found = new Entry(directory, entry, "/" + String.join("/", walked) + (walked.isEmpty() ? "" : "/") + name);
+                    directory = null;
+                    return found;
+                }
+                if (attributes.isEmpty()) {
+                    throw new FileNotFoundException("File " + clientPath + " does not exist: " + "/" + String.join("/", walked) + (walked.isEmpty() ? "" : "/") + name + " is missing");
+                }
+                if (!attributes.get().isDirectory()) {
+                    throw new NotDirectoryException("Parent /" + String.join("/", walked) + (walked.isEmpty() ? "" : "/") + name + " of " + clientPath + " is a file, not a directory");
+                }
+                SecureDirectoryStream<Path> next;
+                try {
+                    next = directory.newDirectoryStream(entry, LinkOption.NOFOLLOW_LINKS);
+                }
+                catch (FileSystemException e) {
+                    // Replaced (by a link, say) since its attributes were read: look at it again.
+                    if (++hops > MAX_LINK_HOPS) {
+                        throw refuse(clientPath, "it keeps changing while it is walked");
+                    }
+                    pending.addFirst(name);
+                    continue;
+                }
+                closeQuietly(directory);
+                directory = next;
+                walked.add(name);
+            }
+        }
+        finally {
+            if (directory != null) {
+                closeQuietly(directory);
+            }
+        }
+    }
+
+    /**
+     * The names a link at {@code walked}/{@code name} points to, from the root. Its text is read by path
+     * (there is no relative readlink in the JDK), which a racing swap could point at another link; the
+     * text is only ever walked from the root, confined, so that cannot lead out either.
+     */
+    private List<String> linkTarget(String clientPath, List<String> walked, String name) throws IOException {
+        Path target;
+        try {
+            target = Files.readSymbolicLink(root.resolve(String.join("/", walked)).resolve(name));
+        }
+        catch (IOException | UnsupportedOperationException e) {
+            throw refuse(clientPath, "it goes through a symbolic link whose target cannot be read");
+        }
+        List<String> names = new ArrayList<>();
+        if (target.isAbsolute()) {
+            Path normalized = target.normalize();
+            if (!normalized.startsWith(root)) {
+                throw refuse(clientPath, "it goes through a symbolic link that leads outside the root");
+            }
+            root.relativize(normalized).forEach(part -> names.add(part.toString()));
+        }
+        else {
+            names.addAll(walked);
+            for (Path part : target) {
+                String text = part.toString();
+                if (text.equals("..")) {
+                    if (names.isEmpty()) {
+                        throw refuse(clientPath, "it goes through a symbolic link that leads outside the root");
+                    }
+                    names.remove(names.size() - 1);
+                }
+                else if (!text.equals(".") && !text.isEmpty()) {
+                    names.add(text);
+                }
+            }
+        }
+        names.removeIf(String::isEmpty);
+        for (String part : names) {
+            if (part.startsWith(TEMPORARY_PREFIX)) {
+                throw refuse(clientPath, "it goes through a symbolic link to a temporary file");
+            }
+        }
+        return names;
+    }
+
+    /** The names of a client path, after every textual check. */
+    private static List<String> names(String clientPath) throws AccessDeniedException {
         if (clientPath == null || clientPath.isEmpty()) {
             throw refuse(clientPath, "the path is empty");
         }
@@ -69,7 +610,7 @@ final class UfsRoot {
         if (!clientPath.startsWith("/")) {
             throw refuse(clientPath, "the path is not absolute");
         }
-        Path resolved = root;
+        List<String> names = new ArrayList<>();
         for (String segment : clientPath.split("/")) {
             if (segment.isEmpty()) {
                 continue;
@@ -86,186 +627,107 @@ final class UfsRoot {
                     throw refuse(clientPath, "the path contains a control character or backslash");
                 }
             }
-            resolved = resolved.resolve(segment);
-            if (Files.isSymbolicLink(resolved)) {
-                Path target;
-                try {
-                    target = resolved.toRealPath();
+            if (segment.startsWith(TEMPORARY_PREFIX)) {
+                throw refuse(clientPath, "names starting with " + TEMPORARY_PREFIX + " belong to unfinished writes");
+            }
+            names.add(segment);
+        }
+        return names;
+    }
+
+    private SecureDirectoryStream<Path> openRoot() throws IOException {
+        // The root was resolved to its real path at start; nothing below it is resolved by the kernel.
+        return (SecureDirectoryStream<Path>) Files.newDirectoryStream(root);
+    }
+
+    /** This worker's staging folder for writes in progress, created when missing. */
+    private SecureDirectoryStream<Path> openStaging() throws IOException {
+        try (Entry staging = new Entry(openRoot(), Path.of(STAGING), "/" + STAGING)) {
+            if (staging.attributes().isEmpty()) {
+                createDirectoryIn(staging);
+            }
+            try (SecureDirectoryStream<Path> writes = staging.openDirectory()) {
+                Entry own = new Entry(writes, Path.of(workerId), "/" + STAGING + "/" + workerId);
+                if (own.attributes().isEmpty()) {
+                    createDirectoryIn(own);
                 }
-                catch (IOException e) {
-                    throw refuse(clientPath, "it goes through a symbolic link whose target does not exist");
-                }
-                if (!target.startsWith(root)) {
-                    throw refuse(clientPath, "it goes through a symbolic link that leads outside the root");
+                return writes.newDirectoryStream(Path.of(workerId), LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+    }
+
+    /**
+     * Creates the directory {@code entry} names, race-free: the JDK has no relative mkdir, so it is made
+     * in the root (which nobody can swap) and renamed into place relative to the entry's open parent.
+     */
+    private void createDirectoryIn(Entry entry) throws IOException {
+        String made = TEMPORARY_PREFIX + "dir-" + UUID.randomUUID();
+        Files.createDirectory(root.resolve(made));
+        try (SecureDirectoryStream<Path> rootDirectory = openRoot()) {
+            try {
+                rootDirectory.move(Path.of(made), entry.parent, entry.name);
+            }
+            catch (IOException e) {
+                rootDirectory.deleteDirectory(Path.of(made));
+                // Someone else made it meanwhile: fine when it is a directory.
+                Optional<BasicFileAttributes> now = entry.attributes();
+                if (now.isEmpty() || !now.get().isDirectory()) {
+                    throw e;
                 }
             }
         }
-        if (!resolved.normalize().startsWith(root)) {
-            throw refuse(clientPath, "it leads outside the root");
-        }
-        return resolved;
     }
 
-    String clientPath(Path local) {
-        Path relative = root.relativize(local);
-        return relative.toString().isEmpty() ? "/" : "/" + relative.toString().replace('\\', '/');
+    private static boolean exists(SecureDirectoryStream<Path> directory, Path name) throws IOException {
+        return attributes(directory, name).isPresent();
     }
 
-    FileStatus status(String clientPath) throws IOException {
-        Path local = resolve(clientPath);
+    private static Optional<BasicFileAttributes> attributes(SecureDirectoryStream<Path> directory, Path name) throws IOException {
         try {
-            return status(local, Files.readAttributes(local, BasicFileAttributes.class));
+            return Optional.of(directory.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes());
         }
-        catch (java.nio.file.NoSuchFileException e) {
-            throw new FileNotFoundException("File " + clientPath + " does not exist");
+        catch (NoSuchFileException e) {
+            return Optional.empty();
         }
     }
 
-    List<FileStatus> list(String clientPath) throws IOException {
-        Path local = resolve(clientPath);
-        if (!Files.exists(local)) {
-            throw new FileNotFoundException("File " + clientPath + " does not exist");
+    /** Deletes {@code name} in {@code directory} and, if it is a directory, everything in it; links are deleted, never followed. */
+    private static void deleteTree(SecureDirectoryStream<Path> directory, Path name) throws IOException {
+        Optional<BasicFileAttributes> attributes = attributes(directory, name);
+        if (attributes.isEmpty()) {
+            return;
         }
-        if (!Files.isDirectory(local)) {
-            return List.of(status(clientPath));
-        }
-        List<FileStatus> statuses = new ArrayList<>();
-        try (Stream<Path> children = Files.list(local)) {
-            for (Path child : children.sorted().toList()) {
-                if (child.getFileName().toString().startsWith(TEMPORARY_PREFIX)) {
-                    continue;
-                }
-                try {
-                    statuses.add(status(child, Files.readAttributes(child, BasicFileAttributes.class)));
-                }
-                catch (java.nio.file.NoSuchFileException e) {
-                    // deleted while listing
+        if (attributes.get().isDirectory()) {
+            try (SecureDirectoryStream<Path> children = directory.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+                List<Path> names = new ArrayList<>();
+                children.forEach(child -> names.add(child.getFileName()));
+                for (Path child : names) {
+                    deleteTree(children, child);
                 }
             }
+            directory.deleteDirectory(name);
         }
-        return statuses;
+        else {
+            directory.deleteFile(name);
+        }
     }
 
-    boolean mkdirs(String clientPath) throws IOException {
-        Path local = resolve(clientPath);
-        if (Files.isDirectory(local)) {
-            return true;
-        }
-        if (Files.exists(local, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileAlreadyExistsException("Cannot create directory " + clientPath + ": a file is in the way");
-        }
-        requireNoFileAncestor(local, clientPath);
-        Files.createDirectories(local);
-        return true;
+    private static FileStatus status(String clientPath, BasicFileAttributes attributes) {
+        String path = clientPath.length() > 1 && clientPath.endsWith("/") ? clientPath.substring(0, clientPath.length() - 1) : clientPath;
+        return new FileStatus(path, attributes.isDirectory() ? 0 : attributes.size(), attributes.isDirectory(), attributes.lastModifiedTime().toMillis());
     }
 
-    boolean delete(String clientPath, boolean recursive) throws IOException {
-        Path local = resolve(clientPath);
-        if (!Files.exists(local, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        if (Files.isDirectory(local, LinkOption.NOFOLLOW_LINKS)) {
-            boolean empty;
-            try (Stream<Path> children = Files.list(local)) {
-                empty = children.findAny().isEmpty();
-            }
-            if (!empty && !recursive) {
-                throw new DirectoryNotEmptyException("Directory " + clientPath + " is not empty; delete it recursively");
-            }
-            try (Stream<Path> tree = Files.walk(local)) {
-                // Links are deleted, never followed: walk does not follow them by default.
-                for (Path path : tree.sorted(Comparator.reverseOrder()).toList()) {
-                    if (!path.equals(root)) {
-                        Files.deleteIfExists(path);
-                    }
-                }
-            }
-            return true;
-        }
-        Files.delete(local);
-        return true;
+    private static FileNotFoundException notFound(String clientPath) {
+        return new FileNotFoundException("File " + clientPath + " does not exist");
     }
 
-    /** HDFS rename rules: into an existing directory, never over an existing file; false when it cannot be done. */
-    boolean rename(String source, String destination) throws IOException {
-        Path from = resolve(source);
-        Path to = resolve(destination);
-        if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS) || from.equals(root)) {
-            return false;
-        }
-        if (from.equals(to)) {
-            return !Files.isDirectory(from);
-        }
-        if (Files.isDirectory(to)) {
-            to = to.resolve(from.getFileName());
-        }
-        if (Files.exists(to, LinkOption.NOFOLLOW_LINKS) || to.startsWith(from) || !Files.isDirectory(to.getParent())) {
-            return false;
-        }
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        return true;
-    }
-
-    /** A temporary file next to {@code clientPath}, after the create checks; commit it with {@link #commit}. */
-    Path createTemporary(String clientPath, boolean overwrite, boolean createParents) throws IOException {
-        Path target = resolve(clientPath);
-        if (target.equals(root) || Files.isDirectory(target)) {
-            throw new ErrorCode.IsDirectoryException("Cannot write " + clientPath + ": it is a directory");
-        }
-        if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileAlreadyExistsException("File " + clientPath + " already exists");
-        }
-        Path parent = target.getParent();
-        if (!Files.isDirectory(parent)) {
-            requireNoFileAncestor(target, clientPath);
-            if (!createParents) {
-                throw new FileNotFoundException("Parent directory of " + clientPath + " does not exist");
-            }
-            Files.createDirectories(parent);
-        }
-        return Files.createFile(parent.resolve(TEMPORARY_PREFIX + UUID.randomUUID() + "." + target.getFileName()));
-    }
-
-    /** Moves a finished temporary file into place in one step: readers see the old file or the new one, never half. */
-    void commit(Path temporary, String clientPath, boolean overwrite) throws IOException {
-        Path target = resolve(clientPath);
+    private static void closeQuietly(Closeable closeable) {
         try {
-            if (overwrite) {
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
-            else {
-                // A link fails if the name exists, so two creators cannot both win.
-                Files.createLink(target, temporary);
-                Files.delete(temporary);
-            }
+            closeable.close();
         }
-        catch (FileAlreadyExistsException e) {
-            Files.deleteIfExists(temporary);
-            throw new FileAlreadyExistsException("File " + clientPath + " already exists");
+        catch (IOException e) {
+            // a directory handle: nothing was written through it
         }
-        catch (AtomicMoveNotSupportedException | UnsupportedOperationException e) {
-            Files.deleteIfExists(temporary);
-            throw new IOException("The under-file-system cannot rename atomically: " + e.getMessage(), e);
-        }
-    }
-
-    /** An error message as a client may see it: the root's local location is not its business. */
-    String clientMessage(IOException error) {
-        String message = String.valueOf(error.getMessage());
-        return message.replace(root.toString(), "");
-    }
-
-    private void requireNoFileAncestor(Path local, String clientPath) throws IOException {
-        for (Path ancestor = local.getParent(); ancestor != null && ancestor.startsWith(root); ancestor = ancestor.getParent()) {
-            if (Files.exists(ancestor) && !Files.isDirectory(ancestor)) {
-                throw new NotDirectoryException("Parent " + clientPath(ancestor) + " of " + clientPath + " is a file, not a directory");
-            }
-        }
-    }
-
-    private FileStatus status(Path local, BasicFileAttributes attributes) {
-        return new FileStatus(clientPath(local), attributes.isDirectory() ? 0 : attributes.size(), attributes.isDirectory(),
-                attributes.lastModifiedTime().toMillis());
     }
 
     private static AccessDeniedException refuse(String clientPath, String reason) {

@@ -20,6 +20,7 @@ import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterialWatcher;
 import io.cachet.tls.TlsSettings;
 import io.grpc.Server;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /** A worker: caches pages of the under-file-system and serves metadata (gRPC) and bytes (data protocol). */
@@ -47,9 +51,10 @@ public final class WorkerServer implements AutoCloseable {
     private final PeerPages peerPages;
     private final WorkerCounters counters;
     private final Optional<TlsMaterialWatcher> watcher;
+    private final ScheduledExecutorService housekeeping;
 
     private WorkerServer(String id, String host, Server rpc, DataServer data, CoordinatorLink link, PageCache cache, ConnectionCounters connections,
-            InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher) {
+            InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping) {
         this.id = id;
         this.host = host;
         this.rpc = rpc;
@@ -61,6 +66,7 @@ public final class WorkerServer implements AutoCloseable {
         this.peerPages = peerPages;
         this.counters = counters;
         this.watcher = watcher;
+        this.housekeeping = housekeeping;
     }
 
     public static WorkerServer start(CachetConfig config) throws IOException {
@@ -71,13 +77,16 @@ public final class WorkerServer implements AutoCloseable {
         Optional<TlsContexts> tls = settings.canServeTls() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
         Path cacheDirectory = Files.createDirectories(Path.of(config.find(CachetKeys.WORKER_CACHE_DIR).orElseThrow(() -> new ConfigException(
                 "A worker needs a cache directory. Fix: set %s".formatted(CachetKeys.WORKER_CACHE_DIR.name())))));
-        UfsRoot ufs = UfsRoot.of(config.find(CachetKeys.WORKER_UFS_ROOT).orElseThrow(() -> new ConfigException(
-                "A worker needs an under-file-system root. Fix: set %s to a file:// URI".formatted(CachetKeys.WORKER_UFS_ROOT.name()))));
         long pageSize = config.get(CachetKeys.WORKER_PAGE_SIZE);
         if (pageSize < 4096 || pageSize > (16 << 20)) {
             throw new ConfigException("Invalid value %d for %s: a page is 4KiB to 16MiB".formatted(pageSize, CachetKeys.WORKER_PAGE_SIZE.name()));
         }
         String id = WorkerIdentity.loadOrCreate(cacheDirectory);
+        UfsRoot ufs = UfsRoot.of(config.find(CachetKeys.WORKER_UFS_ROOT).orElseThrow(() -> new ConfigException(
+                "A worker needs an under-file-system root. Fix: set %s to a file:// URI".formatted(CachetKeys.WORKER_UFS_ROOT.name()))), id);
+        Duration abandonedAge = config.get(CachetKeys.WORKER_ABANDONED_WRITE_AGE);
+        // This worker's earlier life cannot finish its writes: its temporary files go now, everyone's old ones too.
+        ufs.removeAbandonedWrites(abandonedAge, true);
         PageCache cache = new PageCache(cacheDirectory.resolve("pages"), config.get(CachetKeys.WORKER_CACHE_SIZE), (int) pageSize);
         ConnectionCounters connections = new ConnectionCounters();
         WorkerCounters counters = new WorkerCounters();
@@ -89,7 +98,7 @@ public final class WorkerServer implements AutoCloseable {
         ConnectionLimits.Settings limits = ConnectionLimits.Settings.from(config);
         PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
                 config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), Duration.ofSeconds(2), System::nanoTime, counters);
-        PageFiller filler = new PageFiller(cache, peerPages, counters);
+        PageFiller filler = new PageFiller(ufs, cache, peerPages, counters);
 
         DataServer data = null;
         Server rpc = null;
@@ -117,8 +126,11 @@ public final class WorkerServer implements AutoCloseable {
             Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
             CoordinatorLink link = new CoordinatorLink(info, security.credentials(identity), coordinator.getHost(), coordinator.getPort(), toCoordinator,
                     config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
+            ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));
+            long sweepMillis = Math.max(Duration.ofMinutes(1).toMillis(), abandonedAge.toMillis() / 4);
+            housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
             self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, peers, peerPages, counters,
-                    tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)));
+                    tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping);
             link.start();
             log.info("Worker {} at {} (rpc {}, data {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(), transfer,
                     tls.map(TlsContexts::describe).orElse("plaintext"), ufs.root());
@@ -134,6 +146,15 @@ public final class WorkerServer implements AutoCloseable {
             stopQuietly(rpc, data);
             peerPages.close();
             throw e;
+        }
+    }
+
+    private static void removeAbandonedWrites(UfsRoot ufs, Duration age) {
+        try {
+            ufs.removeAbandonedWrites(age, false);
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("Cannot remove abandoned writes from the under-file-system: {}", e.toString());
         }
     }
 
@@ -209,6 +230,7 @@ public final class WorkerServer implements AutoCloseable {
     @Override
     public void close() {
         watcher.ifPresent(TlsMaterialWatcher::close);
+        housekeeping.shutdownNow();
         link.close();
         // Data first: requests in progress finish while clients still reach the metadata service.
         data.close();

@@ -47,11 +47,11 @@ class WriteAtomicityTest {
             dying.send(TransferProtocol.writeOpen(ByteBufAllocator.DEFAULT, "/atomic/data.bin", true, true));
             assertThat(dying.next(Duration.ofSeconds(10)).type()).isEqualTo(FrameType.OK);
             dying.send(TransferProtocol.frame(ByteBufAllocator.DEFAULT, FrameType.WRITE_DATA, Unpooled.wrappedBuffer(new byte[100_000])));
-            assertThat(temporaryFiles(cluster.ufsRoot().resolve("atomic"))).as("the write is under way").hasSize(1);
+            assertThat(temporaryFiles(cluster.ufsRoot())).as("the write is under way").hasSize(1);
 
             dying.close();
 
-            awaitNoTemporaryFiles(cluster.ufsRoot().resolve("atomic"));
+            awaitNoTemporaryFiles(cluster.ufsRoot());
             assertThat(Files.readAllBytes(cluster.ufsRoot().resolve("atomic/data.bin"))).isEqualTo(original);
             assertThat(ClusterFiles.read(client, "/atomic/data.bin")).isEqualTo(original);
             assertThat(client.list("/atomic")).hasSize(1);
@@ -77,9 +77,10 @@ class WriteAtomicityTest {
         }
     }
 
-    private static List<Path> temporaryFiles(Path directory) throws IOException {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(file -> file.getFileName().toString().startsWith(".cachet-tmp-")).toList();
+    /** Temporary files of writes anywhere under the root (they are staged under /.cachet-tmp-writes/&lt;worker&gt;/). */
+    private static List<Path> temporaryFiles(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).filter(file -> root.relativize(file).toString().startsWith(".cachet-tmp-")).toList();
         }
     }
 
