@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Logs refusals at most once per peer address per minute, so a peer that keeps knocking cannot fill
- * the log; the counters still count every refusal. The rest are logged at debug level.
+ * Logs refusals at most once per key (a peer address, or a kind of refusal) per minute, so a peer that
+ * keeps knocking cannot fill the log; the counters still count every refusal. The rest are logged at
+ * debug level.
  */
 public final class RefusalLog {
     private static final long INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
@@ -30,15 +31,15 @@ public final class RefusalLog {
         this.nanoClock = nanoClock;
     }
 
-    public void warn(String peer, String message) {
+    public void warn(String key, String message) {
         long now = nanoClock.getAsLong();
         if (lastLogged.size() >= MAX_PEERS) {
             lastLogged.clear();
         }
-        Long previous = lastLogged.get(peer);
+        Long previous = lastLogged.get(key);
         if (previous == null || now - previous >= INTERVAL_NANOS) {
-            lastLogged.put(peer, now);
-            log.warn("{} (further refusals of {} within a minute are logged at debug level)", message, peer);
+            lastLogged.put(key, now);
+            log.warn("{} (more like it within a minute are logged at debug level)", message);
         }
         else {
             log.debug(message);

@@ -157,8 +157,10 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 long pageStart = pageIndex * cache.pageSize();
                 int within = (int) (read.position - pageStart);
                 int count = (int) Math.min(read.end - read.position, cache.pageSize() - within);
+                // The page first: a page that cannot be read must not leave a DATA header without its bytes on the wire.
+                Object page = page(read, pageIndex, pageStart, within, count);
                 context.write(TransferProtocol.header(context.alloc(), FrameType.DATA, count));
-                context.write(page(read, pageIndex, pageStart, within, count));
+                context.write(page);
                 read.position += count;
                 counters.bytesRead.add(count);
             }

@@ -2,6 +2,7 @@ package io.cachet.worker;
 
 import io.cachet.client.FileStatus;
 import io.cachet.rpc.ErrorCode;
+import io.cachet.server.RefusalLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,8 @@ final class UfsRoot {
 
     private final Path root;
     private final String workerId;
+    /** A client that keeps knocking on a wrong path could fill the log: each reason is logged once a minute. */
+    private final RefusalLog refusals = new RefusalLog(UfsRoot.class);
     /** Non-overwriting commits check and rename under this lock, so two creators on this worker cannot both win. */
     private final Object commits = new Object();
 
@@ -597,7 +600,7 @@ final class UfsRoot {
     }
 
     /** The names of a client path, after every textual check. */
-    private static List<String> names(String clientPath) throws AccessDeniedException {
+    private List<String> names(String clientPath) throws AccessDeniedException {
         if (clientPath == null || clientPath.isEmpty()) {
             throw refuse(clientPath, "the path is empty");
         }
@@ -730,9 +733,9 @@ final class UfsRoot {
         }
     }
 
-    private static AccessDeniedException refuse(String clientPath, String reason) {
+    private AccessDeniedException refuse(String clientPath, String reason) {
         String shown = clientPath == null ? "(none)" : clientPath.replace("\0", "\\0");
-        log.warn("Refused path '{}': {}", shown.length() > 200 ? shown.substring(0, 200) + "..." : shown, reason);
+        refusals.warn(reason, "Refused path '%s': %s".formatted(shown.length() > 200 ? shown.substring(0, 200) + "..." : shown, reason));
         return new AccessDeniedException(shown.length() > 200 ? shown.substring(0, 200) + "..." : shown, null,
                 "refused: " + reason + "; paths must stay inside the under-file-system root");
     }

@@ -127,7 +127,7 @@ public final class WorkerServer implements AutoCloseable {
             CoordinatorLink link = new CoordinatorLink(info, security.credentials(identity), coordinator.getHost(), coordinator.getPort(), toCoordinator,
                     config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));
-            long sweepMillis = Math.max(Duration.ofMinutes(1).toMillis(), abandonedAge.toMillis() / 4);
+            long sweepMillis = Math.max(Duration.ofSeconds(1).toMillis(), Math.min(Duration.ofMinutes(10).toMillis(), abandonedAge.toMillis() / 4));
             housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
             self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, peers, peerPages, counters,
                     tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping);

@@ -36,6 +36,10 @@ class ConfinementTest {
         Files.createSymbolicLink(cluster.ufsRoot().resolve("escape"), outside);
         Files.createDirectories(cluster.ufsRoot().resolve("inside"));
         Files.createSymbolicLink(cluster.ufsRoot().resolve("inside/link-to-sibling"), cluster.ufsRoot().resolve("inside"));
+        Files.createDirectories(cluster.ufsRoot().resolve("listed"));
+        Files.writeString(cluster.ufsRoot().resolve("listed/real.txt"), "twelve bytes");
+        Files.createSymbolicLink(cluster.ufsRoot().resolve("listed/link-out"), outside.resolve("secret.txt"));
+        Files.createSymbolicLink(cluster.ufsRoot().resolve("listed/link-in"), Path.of("real.txt"));
         client = cluster.newClient();
     }
 
@@ -69,6 +73,14 @@ class ConfinementTest {
     void linksThatStayInsideWork() throws IOException {
         ClusterFiles.write(client, "/inside/file.txt", 10);
         assertThat(client.status("/inside/link-to-sibling/file.txt").length()).isEqualTo(10);
+    }
+
+    @Test
+    void listingsShowLinksInsideAsWhatTheyPointToAndLeaveOutLinksThatLeadOut() throws IOException {
+        assertThat(client.list("/listed")).extracting(status -> status.path() + "=" + status.length())
+                .containsExactly("/listed/link-in=12", "/listed/real.txt=12");
+        assertThat(client.status("/listed/link-in").length()).isEqualTo(12);
+        refused(() -> client.status("/listed/link-out"), "symbolic link that leads outside the root");
     }
 
     @Test

@@ -19,7 +19,14 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.cachet.client.FileStatus;
+import io.cachet.testing.Eventually;
+import org.junit.jupiter.api.function.Executable;
+
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +36,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A writer that dies mid-stream leaves the previous file as it was and no temporary file behind. */
 class WriteAtomicityTest {
@@ -75,6 +83,78 @@ class WriteAtomicityTest {
             }
             assertThat(ClusterFiles.read(client, "/atomic/visible.bin")).isEqualTo(replacement);
         }
+    }
+
+    @Test
+    void temporaryFilesOfAWriteInProgressCannotBeReadListedRenamedOrDeletedByName(@TempDir Path directory) throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).start();
+                CachetClient client = cluster.newClient()) {
+            DataConnection writing = openWrite(group, client, "/staged/data.bin");
+            try {
+                List<Path> staged = temporaryFiles(cluster.ufsRoot());
+                assertThat(staged).hasSize(1);
+                String byName = "/" + cluster.ufsRoot().relativize(staged.get(0));
+                assertThat(byName).startsWith("/.cachet-tmp-writes/");
+                for (Executable call : List.<Executable>of(
+                        () -> client.open(byName).close(),
+                        () -> client.status(byName),
+                        () -> client.list("/.cachet-tmp-writes"),
+                        () -> client.rename(byName, "/stolen.bin"),
+                        () -> client.delete(byName, false))) {
+                    assertThatThrownBy(call::execute).isInstanceOf(AccessDeniedException.class)
+                            .hasMessageContaining("names starting with .cachet-tmp- belong to unfinished writes");
+                }
+                assertThat(client.list("/")).extracting(FileStatus::path).containsExactly("/staged");
+            }
+            finally {
+                writing.close();
+            }
+        }
+        finally {
+            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Test
+    void aWorkerKilledMidWriteRemovesItsTemporaryFileWhenItStartsAgainAndOldOnesAreSweptAway(@TempDir Path directory) throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).separateProcesses(true)
+                .property("cachet.worker.abandoned.write.age", "5s").start();
+                CachetClient client = cluster.newClient()) {
+            byte[] original = ClusterFiles.write(client, "/killed/data.bin", 200_000);
+            DataConnection writing = openWrite(group, client, "/killed/data.bin");
+            Eventually.await("the write is staged", () -> temporaryFiles(cluster.ufsRoot()).size() == 1);
+            cluster.workers().get(0).kill();
+            writing.close();
+            assertThat(temporaryFiles(cluster.ufsRoot())).as("kill -9 leaves the temporary file").hasSize(1);
+            assertThat(Files.readAllBytes(cluster.ufsRoot().resolve("killed/data.bin"))).isEqualTo(original);
+            // Another worker's, left by a crash long ago.
+            Path otherWorkers = Files.createDirectories(cluster.ufsRoot().resolve(".cachet-tmp-writes/another-worker"));
+            Path stale = Files.writeString(otherWorkers.resolve("stale"), "left by a crash long ago");
+            Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+
+            cluster.restartWorker(0);
+            Eventually.await("the killed write's and the stale temporary files are removed at start", () -> temporaryFiles(cluster.ufsRoot()).isEmpty());
+            assertThat(ClusterFiles.read(client, "/killed/data.bin")).isEqualTo(original);
+
+            // Left while the worker runs (another worker that died): swept once older than the age.
+            Path orphan = Files.writeString(otherWorkers.resolve("orphan"), "left by a worker that died");
+            Eventually.await("an orphan older than cachet.worker.abandoned.write.age is swept away", () -> !Files.exists(orphan));
+        }
+        finally {
+            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A write to {@code path} that has sent some bytes and not finished. */
+    private static DataConnection openWrite(EventLoopGroup group, CachetClient client, String path) throws IOException {
+        DataConnection connection = DataConnection.open(new Bootstrap().group(group).channel(NioSocketChannel.class), client.owner(path),
+                Optional.empty(), Duration.ofSeconds(30));
+        connection.send(TransferProtocol.writeOpen(ByteBufAllocator.DEFAULT, path, true, true));
+        assertThat(connection.next(Duration.ofSeconds(30)).type()).isEqualTo(FrameType.OK);
+        connection.send(TransferProtocol.frame(ByteBufAllocator.DEFAULT, FrameType.WRITE_DATA, Unpooled.wrappedBuffer(new byte[100_000])));
+        return connection;
     }
 
     /** Temporary files of writes anywhere under the root (they are staged under /.cachet-tmp-writes/&lt;worker&gt;/). */
