@@ -184,7 +184,8 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
         String role = peerIsServer ? "server" : "client";
         X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];
         if (leaf == null) {
-            return new PeerCertificateException(new TlsDiagnosis(peer + " presented no certificate", "give the " + role + " a certificate"), failure);
+            return new PeerCertificateException(new TlsDiagnosis(peer + " presented no certificate", "give the " + role + " a certificate"),
+                    PeerCertificateException.Reason.MISSING, failure);
         }
         for (X509Certificate certificate : chain) {
             try {
@@ -193,18 +194,19 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
             catch (CertificateExpiredException e) {
                 return new PeerCertificateException(new TlsDiagnosis(
                         "The %s certificate of %s (subject %s) expired on %s".formatted(role, peer, CertificateDetails.subject(certificate), certificate.getNotAfter().toInstant()),
-                        "renew the " + role + "'s certificate"), failure);
+                        "renew the " + role + "'s certificate"), PeerCertificateException.Reason.EXPIRED, failure);
             }
             catch (CertificateNotYetValidException e) {
                 return new PeerCertificateException(new TlsDiagnosis(
                         "The %s certificate of %s (subject %s) is not valid until %s".formatted(role, peer, CertificateDetails.subject(certificate), certificate.getNotBefore().toInstant()),
-                        "check the clocks of both machines, or issue a certificate that is valid now"), failure);
+                        "check the clocks of both machines, or issue a certificate that is valid now"), PeerCertificateException.Reason.NOT_YET_VALID, failure);
             }
         }
         if (isRevocation(failure)) {
             return new PeerCertificateException(new TlsDiagnosis(
                     "The %s certificate of %s (subject %s, serial %s) is revoked by the configured CRL".formatted(role, peer, CertificateDetails.subject(leaf), leaf.getSerialNumber().toString(16)),
-                    "issue the " + role + " a new certificate; revoked certificates are refused by design (cachet.network.tls.crl.path)"), failure);
+                    "issue the " + role + " a new certificate; revoked certificates are refused by design (cachet.network.tls.crl.path)"),
+                    PeerCertificateException.Reason.REVOKED, failure);
         }
         String message = String.valueOf(failure.getMessage()).toLowerCase(Locale.ROOT);
         if (peerIsServer && (message.contains("no subject alternative") || message.contains("no name matching"))) {
@@ -212,7 +214,7 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
                     "The host name %s does not match the certificate of %s (CN=%s, SANs=%s)".formatted(
                             host, peer, CertificateDetails.commonName(leaf).orElse("none"), CertificateDetails.subjectAlternativeNames(leaf)),
                     "reissue the server certificate with a SAN for %s (e.g. cachet certs generate --hosts %s), connect by a name the certificate lists, or set cachet.network.tls.client.no.endpoint.identification=true to skip the host name check (the chain is still verified)"
-                            .formatted(host, host)), failure);
+                            .formatted(host, host)), PeerCertificateException.Reason.HOSTNAME, failure);
         }
         return new PeerCertificateException(new TlsDiagnosis(
                 "The %s certificate of %s (subject %s, issued by %s) is not trusted by %s".formatted(
@@ -220,7 +222,7 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
                 peerIsServer
                         ? "add the CA that issued it (%s) to the trust store named by cachet.network.tls.truststore.path".formatted(CertificateDetails.issuer(leaf))
                         : "add the client's CA (%s) to this server's trust store (cachet.network.tls.truststore.path), or give the client a certificate from a trusted CA".formatted(CertificateDetails.issuer(leaf))),
-                failure);
+                PeerCertificateException.Reason.UNTRUSTED, failure);
     }
 
     private static boolean isRevocation(Throwable failure) {

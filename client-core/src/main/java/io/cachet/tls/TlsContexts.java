@@ -25,6 +25,7 @@ import static java.util.Objects.requireNonNull;
 public final class TlsContexts {
     private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
     private static final String ENDPOINT_IDENTIFICATION = "HTTPS";
+    private static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
 
     private final TlsSettings settings;
     private final TlsMaterial material;
@@ -96,10 +97,15 @@ public final class TlsContexts {
 
     public SslContext dataServer() {
         SslProvider provider = dataPlaneProvider();
+        if (provider == SslProvider.JDK) {
+            refuseClientInitiatedRenegotiation();
+        }
         List<String> ciphers = dataPlaneCiphers();
         SslContextBuilder builder = SslContextBuilder.forServer(serverKeyManager())
                 .sslProvider(provider)
-                .trustManager(material.trustManager())
+                .trustManager(provider == SslProvider.OPENSSL
+                        ? new OpenSslAlerts(material.trustManager(), (refusal, error) -> new io.netty.handler.ssl.OpenSslCertificateException(refusal.getMessage(), refusal, error))
+                        : material.trustManager())
                 .clientAuth(switch (settings.clientAuth()) {
                     case NONE -> io.netty.handler.ssl.ClientAuth.NONE;
                     case OPTIONAL -> io.netty.handler.ssl.ClientAuth.OPTIONAL;
@@ -131,10 +137,16 @@ public final class TlsContexts {
      */
     public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer(boolean askForCertificates) {
         var provider = grpcProvider();
+        if (provider == io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK) {
+            refuseClientInitiatedRenegotiation();
+        }
         List<String> ciphers = grpcCiphers();
         ClientAuth clientAuth = askForCertificates && settings.clientAuth() == ClientAuth.NONE ? ClientAuth.OPTIONAL : settings.clientAuth();
         var builder = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(serverKeyManager()), provider)
-                .trustManager(material.trustManager())
+                .trustManager(provider == io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.OPENSSL
+                        ? new OpenSslAlerts(material.trustManager(),
+                                (refusal, error) -> new io.grpc.netty.shaded.io.netty.handler.ssl.OpenSslCertificateException(refusal.getMessage(), refusal, error))
+                        : material.trustManager())
                 .clientAuth(switch (clientAuth) {
                     case NONE -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.NONE;
                     case OPTIONAL -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.OPTIONAL;
@@ -165,6 +177,22 @@ public final class TlsContexts {
                         material.trustOrigin(),
                         settings.clientAuth().name().toLowerCase(),
                         settings.hostnameVerification() ? "on" : "off");
+    }
+
+    /**
+     * A TLS 1.2 client may ask a JDK server to handshake again on an open connection, which costs the
+     * server a full handshake each time (testssl.sh: secure_client_renego). BoringSSL never allows it;
+     * the JDK only refuses it JVM-wide, through this property, which it reads once, when its first
+     * server handshake begins: so it is set before any server context is built, unless the operator set it.
+     */
+    private static void refuseClientInitiatedRenegotiation() {
+        if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+            System.setProperty(REJECT_RENEGOTIATION, "true");
+        }
+        else if (!Boolean.getBoolean(REJECT_RENEGOTIATION)) {
+            log.warn("-D{}={}: TLS 1.2 clients may renegotiate with this server's JDK TLS engine, which lets one client make it handshake again and again",
+                    REJECT_RENEGOTIATION, System.getProperty(REJECT_RENEGOTIATION));
+        }
     }
 
     private javax.net.ssl.X509ExtendedKeyManager serverKeyManager() {

@@ -8,6 +8,7 @@ public final class ConnectionCounters {
     private final LongAdder plaintextConnections = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder peersWithCertificate = new LongAdder();
+    private final LongAdder open = new LongAdder();
 
     /** A TLS handshake completed on {@code engine}; counts whether the peer presented a certificate (mutual TLS). */
     public void tlsHandshake(javax.net.ssl.SSLEngine engine) {
@@ -33,6 +34,19 @@ public final class ConnectionCounters {
 
     public void refused() {
         refused.increment();
+    }
+
+    void opened() {
+        open.increment();
+    }
+
+    void closed() {
+        open.decrement();
+    }
+
+    /** Connections the node's listeners hold now. */
+    public long openConnections() {
+        return open.sum();
     }
 
     public long tlsHandshakes() {

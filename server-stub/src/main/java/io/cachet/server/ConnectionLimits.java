@@ -61,28 +61,31 @@ public final class ConnectionLimits {
             refuse(address, "it holds %d connections, %s=%d".formatted(settings.maxConnections(), CachetKeys.NETWORK_MAX_CONNECTIONS.name(), settings.maxConnections()));
             return false;
         }
-        AtomicInteger fromAddress = perAddress.compute(address, (any, count) -> {
+        int[] fromAddress = new int[1];
+        perAddress.compute(address, (any, count) -> {
             AtomicInteger value = count == null ? new AtomicInteger() : count;
-            value.incrementAndGet();
+            fromAddress[0] = value.incrementAndGet();
             return value;
         });
-        if (fromAddress.get() > settings.maxPerAddress()) {
-            release(address);
+        if (fromAddress[0] > settings.maxPerAddress()) {
+            giveBack(address);
             refuse(address, "%s holds %d connections to it, %s=%d".formatted(address, settings.maxPerAddress(),
                     CachetKeys.NETWORK_MAX_CONNECTIONS_PER_ADDRESS.name(), settings.maxPerAddress()));
             return false;
         }
+        counters.opened();
         return true;
     }
 
+    /** Gives back the permit of a connection that {@link #tryAcquire} let in, when it closes. */
     public void release(String address) {
-        open.decrementAndGet();
-        perAddress.computeIfPresent(address, (any, count) -> count.decrementAndGet() <= 0 ? null : count);
+        counters.closed();
+        giveBack(address);
     }
 
-    /** Connections held now. */
-    public int open() {
-        return open.get();
+    private void giveBack(String address) {
+        open.decrementAndGet();
+        perAddress.computeIfPresent(address, (any, count) -> count.decrementAndGet() <= 0 ? null : count);
     }
 
     private void refuse(String address, String why) {
