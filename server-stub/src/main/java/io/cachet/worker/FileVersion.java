@@ -3,6 +3,7 @@ package io.cachet.worker;
 import io.cachet.rpc.ErrorCode;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** One version of an under-file-system file: its client path, and the cache key of exactly this content. */
@@ -12,6 +13,10 @@ record FileVersion(String path, String key, long length) {
         BasicFileAttributes attributes = ufs.attributes(clientPath);
         if (attributes.isDirectory()) {
             throw new ErrorCode.IsDirectoryException("Cannot read " + clientPath + ": it is a directory");
+        }
+        if (!attributes.isRegularFile()) {
+            // A FIFO or a device would block the reader or never end.
+            throw new AccessDeniedException(clientPath, null, "refused: not a regular file; only regular files are served");
         }
         return new FileVersion(clientPath, PageCache.fileKey(clientPath, attributes), attributes.size());
     }
