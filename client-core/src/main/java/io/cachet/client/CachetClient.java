@@ -88,6 +88,8 @@ public final class CachetClient implements AutoCloseable {
     private volatile HashRing ring = HashRing.of(List.of(), 1);
     private Membership membership = Membership.getDefaultInstance();
     private volatile long lastFailureRefreshNanos;
+    private volatile boolean coordinatorUnreachable;
+    private boolean emptyListSeen;
 
     private CachetClient(CachetConfig config, Optional<TlsContexts> tls, ClientMetrics metrics) {
         this.tls = tls;
@@ -259,6 +261,16 @@ public final class CachetClient implements AutoCloseable {
                 return;
             }
             List<WorkerAddress> workers = new java.util.ArrayList<>(membership.getWorkersList().stream().map(WorkerAddress::from).toList());
+            if (workers.isEmpty() && !ring.workers().isEmpty()) {
+                // A coordinator that lists nobody (it lost its workers, or it is not the one that had them) is less likely than a
+                // coordinator problem: routing to nothing would fail every call, the workers known may well still serve.
+                if (!emptyListSeen) {
+                    emptyListSeen = true;
+                    log.warn("The coordinator at {} lists no workers; going on with the {} known until it lists some", coordinatorAddress, ring.workers().size());
+                }
+                return;
+            }
+            emptyListSeen = false;
             if (!membership.getSettled()) {
                 // A coordinator that just started is still gathering its workers: a worker it does not list yet is not gone.
                 for (WorkerAddress known : ring.workers()) {
@@ -520,12 +532,24 @@ public final class CachetClient implements AutoCloseable {
         return true;
     }
 
+    /** The scheduled refresh: a coordinator that cannot be reached is said once; the client keeps the workers it knows meanwhile. */
     private void refreshQuietly() {
         try {
             refreshMembership();
+            if (coordinatorUnreachable) {
+                coordinatorUnreachable = false;
+                log.info("The coordinator at {} answers again; membership refreshed", coordinatorAddress);
+            }
         }
         catch (IOException | RuntimeException e) {
-            log.warn("Cannot refresh membership from the coordinator at {}: {}", coordinatorAddress, e.getMessage());
+            if (!coordinatorUnreachable) {
+                coordinatorUnreachable = true;
+                log.warn("Cannot refresh membership from the coordinator at {}: {}. Reads and writes go on with the {} workers known; "
+                        + "workers that join meanwhile are not used, and workers that stop are skipped by retries", coordinatorAddress, e.getMessage(), ring.workers().size());
+            }
+            else {
+                log.debug("Still cannot refresh membership from the coordinator at {}: {}", coordinatorAddress, e.getMessage());
+            }
         }
     }
 

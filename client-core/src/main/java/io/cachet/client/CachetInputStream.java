@@ -173,7 +173,29 @@ public final class CachetInputStream extends InputStream {
     public void close() {
         if (!closed) {
             closed = true;
+            finishWindow();
             dropWindow(true);
+        }
+    }
+
+    /**
+     * A window read to its last byte still has its END frame on the way: take it, so the connection
+     * goes back to the pool instead of being closed with a frame in flight.
+     */
+    private void finishWindow() {
+        if (window == null || windowPosition < windowEnd || (current != null && current.isReadable())) {
+            return;
+        }
+        try {
+            releaseCurrent();
+            DataConnection.Frame frame = nextFrame(window);
+            frame.content().release();
+            if (frame.type() == FrameType.END) {
+                dropWindow(false);
+            }
+        }
+        catch (IOException e) {
+            // the connection is dropped below, as it would have been
         }
     }
 

@@ -106,8 +106,9 @@ public final class CachetKeys {
             "address the coordinator listens on");
     public static final ConfigKey<Integer> COORDINATOR_RPC_PORT = ConfigKey.of("cachet.coordinator.rpc.port", PORT, 19998,
             "coordinator gRPC port");
-    public static final ConfigKey<Duration> COORDINATOR_WORKER_TIMEOUT = ConfigKey.of("cachet.coordinator.worker.timeout", DURATION_TYPE, Duration.ofSeconds(10),
-            "a worker silent for this long is removed from membership");
+    public static final ConfigKey<Duration> COORDINATOR_WORKER_TIMEOUT = ConfigKey.of("cachet.coordinator.worker.timeout", DURATION_TYPE, Duration.ofSeconds(30),
+            "a worker silent for this long is removed from membership (longer than the GC pauses and CPU starvation the machines see); "
+                    + "a coordinator that stalled itself, or finds every worker late at once, gives them this long again instead");
 
     // Worker
     public static final ConfigKey<String> WORKER_HOSTNAME = ConfigKey.of("cachet.worker.hostname", STRING, "localhost",
@@ -124,7 +125,7 @@ public final class CachetKeys {
             "bytes of pages the worker keeps on local disk");
     public static final ConfigKey<Long> WORKER_PAGE_SIZE = ConfigKey.of("cachet.worker.page.size", DATA_SIZE_TYPE, 1L << 20,
             "size of a cached page");
-    public static final ConfigKey<Duration> WORKER_HEARTBEAT_INTERVAL = ConfigKey.of("cachet.worker.heartbeat.interval", DURATION_TYPE, Duration.ofSeconds(2),
+    public static final ConfigKey<Duration> WORKER_HEARTBEAT_INTERVAL = ConfigKey.of("cachet.worker.heartbeat.interval", DURATION_TYPE, Duration.ofSeconds(3),
             "how often a worker reports to the coordinator");
     public static final ConfigKey<Duration> WORKER_PEER_FETCH_WINDOW = ConfigKey.of("cachet.worker.peer.fetch.window", DURATION_TYPE, Duration.ofMinutes(10),
             "for how long after a membership change a worker asks a path's previous owner for pages it misses, before the under-file-system; 0 turns it off");

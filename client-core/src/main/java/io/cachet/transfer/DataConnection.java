@@ -186,7 +186,12 @@ public final class DataConnection implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.close();
+        // Frames may still arrive until the channel is inactive: release what is queued now, and again once it closed.
+        channel.close().addListener(closed -> releaseQueued());
+        releaseQueued();
+    }
+
+    private void releaseQueued() {
         Object item;
         while ((item = inbox.poll()) != null) {
             if (item instanceof Frame frame) {

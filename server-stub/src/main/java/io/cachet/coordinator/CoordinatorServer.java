@@ -61,7 +61,8 @@ public final class CoordinatorServer implements AutoCloseable {
         Optional<TlsContexts> tls = settings.canServeTls() ? Optional.of(TlsContexts.load(settings)) : Optional.empty();
         tls.ifPresent(contexts -> log.info("Coordinator {}", contexts.describe()));
         Duration timeout = config.get(CachetKeys.COORDINATOR_WORKER_TIMEOUT);
-        MembershipRegistry registry = new MembershipRegistry(timeout, System::nanoTime);
+        Duration checkInterval = Duration.ofMillis(Math.max(100, timeout.toMillis() / 4));
+        MembershipRegistry registry = new MembershipRegistry(timeout, checkInterval, System::nanoTime);
         ConnectionCounters counters = new ConnectionCounters();
         InetSocketAddress address = new InetSocketAddress(config.get(CachetKeys.COORDINATOR_BIND_HOST), config.get(CachetKeys.COORDINATOR_RPC_PORT));
         NodeIdentity identity = new NodeIdentity("coordinator@" + address.getHostString() + ":" + address.getPort(),
@@ -83,8 +84,7 @@ public final class CoordinatorServer implements AutoCloseable {
             throw e;
         }
         ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-coordinator-expiry", true));
-        long checkMillis = Math.max(100, timeout.toMillis() / 4);
-        expiry.scheduleWithFixedDelay(registry::expireSilentWorkers, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
+        expiry.scheduleWithFixedDelay(registry::expireSilentWorkers, checkInterval.toMillis(), checkInterval.toMillis(), TimeUnit.MILLISECONDS);
         log.info("Coordinator listening on {}:{} (accepts {}, internode {})", address.getHostString(), server.getPort(), policy.rpcInbound(), policy.internode());
         Optional<TlsMaterialWatcher> watcher = tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings));
         return new CoordinatorServer(registry, server, expiry, counters, peers, jobs, channels, watcher);

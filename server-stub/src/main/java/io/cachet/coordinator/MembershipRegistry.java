@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,16 +36,23 @@ final class MembershipRegistry {
     }
 
     private final Duration timeout;
+    private final Duration checkInterval;
     private final LongSupplier nanoClock;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final List<StreamObserver<Membership>> watchers = new ArrayList<>();
     private final long startNanos;
     private long version;
+    private long lastCheckNanos;
+    /** Whether every worker already had one grace period for looking late all at once, with no heartbeat since. */
+    private boolean graceSpent;
 
-    MembershipRegistry(Duration timeout, LongSupplier nanoClock) {
+    /** {@code checkInterval} is how often {@link #expireSilentWorkers} is meant to run; a check much later than that means this process stalled. */
+    MembershipRegistry(Duration timeout, Duration checkInterval, LongSupplier nanoClock) {
         this.timeout = timeout;
+        this.checkInterval = checkInterval;
         this.nanoClock = nanoClock;
         this.startNanos = nanoClock.getAsLong();
+        this.lastCheckNanos = startNanos;
     }
 
     /** Registers {@code worker} for {@code caller}; empty when done, else why it was refused (the id is another node's). */
@@ -78,23 +86,50 @@ final class MembershipRegistry {
             return Heartbeat.NOT_OWNER;
         }
         members.put(workerId, new Member(member.info(), member.owner(), nanoClock.getAsLong()));
+        graceSpent = false;
         return Heartbeat.REFRESHED;
     }
 
+    /**
+     * Removes workers silent for longer than the timeout, unless the silence is more likely this
+     * coordinator's own: when the check itself runs late (a GC pause, a starved CPU, a stopped process)
+     * or when every worker looks late at once, each worker gets a full timeout more. A coordinator that
+     * expired its whole cluster for its own stall would send every client to nothing.
+     */
     synchronized void expireSilentWorkers() {
         long now = nanoClock.getAsLong();
-        boolean removed = false;
-        for (Iterator<Member> iterator = members.values().iterator(); iterator.hasNext(); ) {
-            Member member = iterator.next();
-            if (now - member.lastSeenNanos() > timeout.toNanos()) {
-                log.warn("Worker {} at {} sent no heartbeat for {}: removed from membership", member.info().getId(), member.info().getHost(), timeout);
-                iterator.remove();
-                removed = true;
-            }
+        long sinceLastCheck = now - lastCheckNanos;
+        lastCheckNanos = now;
+        if (members.isEmpty()) {
+            return;
         }
-        if (removed) {
-            changed();
+        long lateBy = sinceLastCheck - checkInterval.toNanos();
+        if (lateBy > Math.max(checkInterval.toNanos(), timeout.toNanos() / 4)) {
+            log.warn("The coordinator's expiry check ran {} ms late: this coordinator stalled (GC pause, CPU starvation, stopped process), "
+                    + "so the workers' silence is its own; every worker gets {} more before it can expire", TimeUnit.NANOSECONDS.toMillis(lateBy), timeout);
+            refreshAll(now);
+            return;
         }
+        List<Member> silent = members.values().stream().filter(member -> now - member.lastSeenNanos() > timeout.toNanos()).toList();
+        if (silent.isEmpty()) {
+            return;
+        }
+        if (silent.size() == members.size() && members.size() > 1 && !graceSpent) {
+            log.warn("All {} workers sent no heartbeat for {} at once: more likely this coordinator (or its network) than every worker; "
+                    + "each gets {} more before it expires", members.size(), timeout, timeout);
+            graceSpent = true;
+            refreshAll(now);
+            return;
+        }
+        for (Member member : silent) {
+            log.warn("Worker {} at {} sent no heartbeat for {}: removed from membership", member.info().getId(), member.info().getHost(), timeout);
+            members.remove(member.info().getId());
+        }
+        changed();
+    }
+
+    private void refreshAll(long now) {
+        members.replaceAll((id, member) -> new Member(member.info(), member.owner(), now));
     }
 
     synchronized Membership snapshot() {

@@ -44,6 +44,16 @@ final class InProcessNode<T extends AutoCloseable> implements MiniCluster.Node {
     }
 
     @Override
+    public void suspend() {
+        throw new UnsupportedOperationException("An in-process node cannot be frozen alone: start the cluster with separateProcesses(true)");
+    }
+
+    @Override
+    public void resume() {
+        throw new UnsupportedOperationException("An in-process node cannot be frozen alone: start the cluster with separateProcesses(true)");
+    }
+
+    @Override
     public boolean isAlive() {
         return alive;
     }

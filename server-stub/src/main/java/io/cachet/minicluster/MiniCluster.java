@@ -54,6 +54,12 @@ public final class MiniCluster implements AutoCloseable {
         /** Stops it as a crash would: no goodbye to anyone. In-process nodes can only be closed. */
         void kill();
 
+        /** Freezes it as a long GC pause or a starved machine would (SIGSTOP), until {@link #resume}. Separate processes only. */
+        void suspend();
+
+        /** Lets a suspended node run again (SIGCONT). */
+        void resume();
+
         boolean isAlive();
 
         /** The port of its gRPC listener, which identifies it in the membership list. */
@@ -246,8 +252,9 @@ public final class MiniCluster implements AutoCloseable {
     private Map<String, String> nodeProperties(Map<String, String> own) {
         Map<String, String> merged = new HashMap<>();
         merged.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
-        merged.put("cachet.worker.heartbeat.interval", "200ms");
-        merged.put("cachet.coordinator.worker.timeout", "4s");
+        // Quicker than production (3s, 30s) so tests see expiry soon, and still generous for a busy machine.
+        merged.put("cachet.worker.heartbeat.interval", "500ms");
+        merged.put("cachet.coordinator.worker.timeout", "10s");
         merged.putAll(clusterSecret);
         merged.putAll(properties);
         merged.putAll(own);

@@ -49,6 +49,10 @@ final class ProcessNode implements MiniCluster.Node {
 
     @Override
     public void close() {
+        // A suspended JVM cannot act on SIGTERM: let it run so it can stop.
+        if (process.isAlive()) {
+            sendSignal("CONT");
+        }
         process.destroy();
         await();
     }
@@ -57,6 +61,36 @@ final class ProcessNode implements MiniCluster.Node {
     public void kill() {
         process.destroyForcibly();
         await();
+    }
+
+    @Override
+    public void suspend() {
+        signal("STOP");
+    }
+
+    @Override
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        if (!sendSignal(name)) {
+            throw new IllegalStateException("kill -%s %d failed (%s)".formatted(name, process.pid(), this));
+        }
+    }
+
+    private boolean sendSignal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+            return kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0;
+        }
+        catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + this, e);
+        }
     }
 
     @Override
