@@ -494,7 +494,18 @@ public final class CachetClient implements AutoCloseable {
                 return explained;
             }
         }
-        return new IOException("%s at %s:%d failed: %s".formatted(peer, address.getHostString(), address.getPort(), e.getStatus()), e);
+        if (causedBy(e, java.net.ConnectException.class)) {
+            return new IOException("Cannot connect to the %s at %s:%d: nothing listens there (connection refused). Fix: start it, or point %s at the right host:port"
+                    .formatted(peer, address.getHostString(), address.getPort(), peer.equals("coordinator") ? CachetKeys.COORDINATOR_ADDRESS.name() : "the client"), e);
+        }
+        // Status.toString() carries the cause's whole stack trace: people get one line, the trace stays in the cause.
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return new IOException("%s at %s:%d failed: %s%s%s".formatted(peer, address.getHostString(), address.getPort(), e.getStatus().getCode(),
+                e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")",
+                root == e ? "" : ": " + root.getClass().getSimpleName() + ": " + root.getMessage()), e);
     }
 
     /** Routes around a worker that failed mid-request until the coordinator settles its fate. */

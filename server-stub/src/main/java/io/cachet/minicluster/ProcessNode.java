@@ -100,7 +100,8 @@ final class ProcessNode implements MiniCluster.Node {
 
     private void await() {
         try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            // A clean stop drains the data server (up to 30 s): wait longer than that before killing it.
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }

@@ -119,6 +119,11 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                 counters.refused();
                 log.warn("{} ({}): a TLS client reached this plaintext port, closed. Fix: the client must set cachet.network.tls.enabled=false, or enable TLS on this server",
                         listener, peer);
+                // Answered as the data plane does, so the client's TLS engine reports a plaintext peer; HTTP/2 never sees the TLS bytes.
+                io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil.release(message);
+                context.writeAndFlush(io.grpc.netty.shaded.io.netty.buffer.Unpooled.wrappedBuffer(TransferProtocol.PLAINTEXT_ANSWER))
+                        .addListener(io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener.CLOSE);
+                return;
             }
             context.pipeline().addAfter(context.name(), null, (useTls ? tls : plaintext).newHandler(grpcHandler));
             // The negotiation event makes gRPC's TLS negotiator put its SslHandler in place.

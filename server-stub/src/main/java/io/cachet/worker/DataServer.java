@@ -48,6 +48,9 @@ import java.util.function.Function;
 final class DataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DataServer.class);
 
+    /** How long a stopping worker lets running requests finish: a write of a large file from a slow client takes a while. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final EventExecutorGroup io;
@@ -124,7 +127,10 @@ final class DataServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        inFlight.drain(Duration.ofSeconds(15));
+        if (!inFlight.drain(DRAIN_TIMEOUT)) {
+            log.warn("Data listener stopping: {} requests still running after {}; their connections are closed now (clients retry reads; writes fail)",
+                    inFlight.running(), DRAIN_TIMEOUT);
+        }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         // Request handlers run on io and hand work back to the event loops: io stops first.
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

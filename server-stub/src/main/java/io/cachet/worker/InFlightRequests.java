@@ -24,8 +24,8 @@ final class InFlightRequests {
         return draining;
     }
 
-    /** Takes no new requests, then waits up to {@code timeout} for the running ones. */
-    void drain(Duration timeout) {
+    /** Takes no new requests, then waits up to {@code timeout} for the running ones; false when some were still running. */
+    boolean drain(Duration timeout) {
         draining = true;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (count.get() > 0 && System.nanoTime() < deadline) {
@@ -34,8 +34,13 @@ final class InFlightRequests {
             }
             catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
+        return count.get() == 0;
+    }
+
+    int running() {
+        return count.get();
     }
 }
