@@ -101,7 +101,8 @@ public final class CachetClient implements AutoCloseable {
         this.coordinator = GrpcChannels.open(coordinatorAddress.getHost(), coordinatorAddress.getPort(), tls);
         countHandshake();
         this.dataGroup = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-client-data", true), NioIoHandler.newFactory());
-        this.dataConnections = new DataConnectionPool(new Bootstrap().group(dataGroup).channel(NioSocketChannel.class), tls, timeout, worker -> countHandshake());
+        this.dataConnections = new DataConnectionPool(new Bootstrap().group(dataGroup).channel(NioSocketChannel.class), tls, timeout,
+                config.get(CachetKeys.NETWORK_IDLE_TIMEOUT).dividedBy(2), worker -> countHandshake());
         this.refresher = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-client-membership", true));
     }
 

@@ -91,7 +91,8 @@ public final class CachetKeys {
     public static final ConfigKey<Integer> NETWORK_MAX_CONNECTIONS_PER_ADDRESS = ConfigKey.of("cachet.network.max.connections.per.address", POSITIVE_INT, 512,
             "connections a listener holds at once from one peer address; more are refused");
     public static final ConfigKey<Duration> NETWORK_IDLE_TIMEOUT = ConfigKey.of("cachet.network.idle.timeout", DURATION_TYPE, Duration.ofMinutes(2),
-            "a connection that completes no request and sends nothing back for this long is closed (data port: no whole frame; gRPC: no call)");
+            "a connection that completes no request and sends nothing back for this long is closed (data port: no whole frame; gRPC: no call); "
+                    + "clients reuse an idle data connection for half of it");
     public static final ConfigKey<Duration> NETWORK_MAX_CONNECTION_AGE = ConfigKey.of("cachet.network.max.connection.age", DURATION_TYPE, Duration.ofHours(1),
             "a gRPC connection older than this is asked to go away (calls in progress get a minute to finish); clients reconnect");
 

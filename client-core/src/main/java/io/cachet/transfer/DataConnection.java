@@ -52,6 +52,7 @@ public final class DataConnection implements AutoCloseable {
     private final Optional<TlsContexts> tls;
     private final Duration handshakeTimeout;
     private boolean answered;
+    private volatile long idleSinceNanos;
     private boolean broken;
 
     private DataConnection(Channel channel, LinkedBlockingQueue<Object> inbox, Object writable, AtomicLong queuedBytes, WorkerAddress worker, Optional<TlsContexts> tls,
@@ -173,6 +174,15 @@ public final class DataConnection implements AutoCloseable {
             reason += " before answering; a worker that refuses this client's certificate (mutual TLS, revocation) closes the connection this way: see the worker's log";
         }
         return new IOException("Connection to worker %s at %s closed: %s".formatted(worker.id(), worker.dataEndpoint(), reason), cause);
+    }
+
+    /** When the pool last took the connection back. */
+    long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    void idleSince(long nanos) {
+        idleSinceNanos = nanos;
     }
 
     /** Marks the connection unfit for reuse, e.g. when a response was abandoned half-read. */

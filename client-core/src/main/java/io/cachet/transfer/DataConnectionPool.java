@@ -17,7 +17,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Idle data connections per worker, so a client pays for a TCP connect and a TLS handshake once per
- * connection rather than once per read or write.
+ * connection rather than once per read or write. A connection idle for {@code maxIdle} is not reused:
+ * workers close connections idle for {@code cachet.network.idle.timeout}, and a request sent into a
+ * connection the worker is closing would fail and make the client suspect a healthy worker.
  */
 public final class DataConnectionPool implements AutoCloseable {
     private static final int MAX_IDLE_PER_WORKER = 8;
@@ -26,14 +28,16 @@ public final class DataConnectionPool implements AutoCloseable {
     private final Optional<TlsContexts> tls;
     private final Duration timeout;
     private final Consumer<WorkerAddress> onOpen;
+    private final long maxIdleNanos;
     private final Map<String, Deque<DataConnection>> idle = new HashMap<>();
     private boolean closed;
 
-    public DataConnectionPool(Bootstrap bootstrap, Optional<TlsContexts> tls, Duration timeout, Consumer<WorkerAddress> onOpen) {
+    public DataConnectionPool(Bootstrap bootstrap, Optional<TlsContexts> tls, Duration timeout, Duration maxIdle, Consumer<WorkerAddress> onOpen) {
         this.bootstrap = requireNonNull(bootstrap, "bootstrap is null");
         this.tls = requireNonNull(tls, "tls is null");
         this.timeout = requireNonNull(timeout, "timeout is null");
         this.onOpen = requireNonNull(onOpen, "onOpen is null");
+        this.maxIdleNanos = maxIdle.toNanos();
     }
 
     public DataConnection acquire(WorkerAddress worker) throws IOException {
@@ -44,7 +48,7 @@ public final class DataConnectionPool implements AutoCloseable {
             Deque<DataConnection> connections = idle.get(worker.id());
             while (connections != null && !connections.isEmpty()) {
                 DataConnection connection = connections.pollFirst();
-                if (connection.isReusable()) {
+                if (connection.isReusable() && System.nanoTime() - connection.idleSinceNanos() < maxIdleNanos) {
                     return connection;
                 }
                 connection.close();
@@ -60,6 +64,7 @@ public final class DataConnectionPool implements AutoCloseable {
         synchronized (this) {
             Deque<DataConnection> connections = idle.computeIfAbsent(connection.worker().id(), id -> new ArrayDeque<>());
             if (!closed && connection.isReusable() && connections.size() < MAX_IDLE_PER_WORKER) {
+                connection.idleSince(System.nanoTime());
                 connections.addFirst(connection);
                 return;
             }

@@ -185,6 +185,8 @@ class ListenerLimitsTest {
                 for (int i = 0; i < 4; i++) {
                     held.add(connect(worker.dataPort(), "127.0.0.2"));
                 }
+                // The worker takes connections on two event loops: wait until it counted these before the next one comes.
+                Eventually.await("four connections held", () -> worker.connections().openConnections() == 4);
                 long refusedBefore = worker.connections().refusedConnections();
                 try (Socket fifth = connect(worker.dataPort(), "127.0.0.2")) {
                     assertThat(answer(fifth.getInputStream())).as("a fifth connection from one address").isEqualTo("closed");
