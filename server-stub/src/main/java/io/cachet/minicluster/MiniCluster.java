@@ -253,8 +253,8 @@ public final class MiniCluster implements AutoCloseable {
         Map<String, String> merged = new HashMap<>();
         merged.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
         // Quicker than production (3s, 30s) so tests see expiry soon, and still generous for a busy machine.
-        merged.put("cachet.worker.heartbeat.interval", "500ms");
-        merged.put("cachet.coordinator.worker.timeout", "10s");
+        merged.put(CachetKeys.WORKER_HEARTBEAT_INTERVAL.name(), "500ms");
+        merged.put(CachetKeys.COORDINATOR_WORKER_TIMEOUT.name(), "10s");
         merged.putAll(clusterSecret);
         merged.putAll(properties);
         merged.putAll(own);

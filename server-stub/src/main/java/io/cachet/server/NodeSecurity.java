@@ -45,10 +45,10 @@ public final class NodeSecurity {
         InternodeEncryption internode = policy.internode();
         String mode = internode.name().toLowerCase();
         if (secret.isEmpty() && internode != InternodeEncryption.ALL) {
-            throw new ConfigException(("cachet.network.tls.internode.encryption=%s lets server-to-server calls travel in plaintext, and nothing proves such a call "
+            throw new ConfigException(("%s=%s lets server-to-server calls travel in plaintext, and nothing proves such a call "
                     + "comes from a node. Fix: set %s on every node to the same secret (at least %d characters), e.g. ${file:/etc/cachet/cluster.secret} "
                     + "(cachet certs generate writes one), or use TLS between all nodes (internode.encryption=all)")
-                    .formatted(mode, CachetKeys.SECURITY_INTERNODE_SECRET.name(), ClusterSecret.MIN_LENGTH));
+                    .formatted(CachetKeys.TLS_INTERNODE_ENCRYPTION.name(), mode, CachetKeys.SECURITY_INTERNODE_SECRET.name(), ClusterSecret.MIN_LENGTH));
         }
         if (internode != InternodeEncryption.NONE) {
             tls.flatMap(contexts -> contexts.material().identity()).ifPresent(identity -> {
@@ -86,8 +86,8 @@ public final class NodeSecurity {
         if (tls.isPresent()) {
             Optional<X509Certificate> certificate = peerCertificate(tls.get());
             if (certificate.isEmpty()) {
-                return Verdict.refused("it presented no certificate over TLS. Fix: give every node its node certificate "
-                        + "(cachet.network.tls.keystore.path or certificate.path), which it presents to its peers");
+                return Verdict.refused("it presented no certificate over TLS. Fix: give every node its node certificate (%s or %s), which it presents to its peers"
+                        .formatted(CachetKeys.TLS_KEYSTORE_PATH.name(), CachetKeys.TLS_CERTIFICATE_PATH.name()));
             }
             if (!principal.matches(certificate.get())) {
                 return Verdict.refused("its " + principal.mismatch(certificate.get()));

@@ -1,5 +1,6 @@
 package io.cachet.worker;
 
+import io.cachet.conf.CachetKeys;
 import io.cachet.server.ConnectionAddresses;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.ConnectionLimits;
@@ -211,7 +212,7 @@ final class DataServer implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext context, Object event) {
             if (event instanceof IdleStateEvent) {
-                log.debug("Data listener ({}): no whole request and nothing sent for {} (cachet.network.idle.timeout), closed", peer, timeout);
+                log.debug("Data listener ({}): no whole request and nothing sent for {} ({}), closed", peer, timeout, CachetKeys.NETWORK_IDLE_TIMEOUT.name());
                 context.close();
                 return;
             }
