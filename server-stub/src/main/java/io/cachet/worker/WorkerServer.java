@@ -86,7 +86,7 @@ public final class WorkerServer implements AutoCloseable {
                 "A worker needs an under-file-system root. Fix: set %s to a file:// URI".formatted(CachetKeys.WORKER_UFS_ROOT.name()))), id);
         Duration abandonedAge = config.get(CachetKeys.WORKER_ABANDONED_WRITE_AGE);
         // This worker's earlier life cannot finish its writes: its temporary files go now, everyone's old ones too.
-        ufs.removeAbandonedWrites(abandonedAge, true);
+        removeAbandonedWrites(ufs, abandonedAge, true);
         PageCache cache = new PageCache(cacheDirectory.resolve("pages"), config.get(CachetKeys.WORKER_CACHE_SIZE), (int) pageSize);
         ConnectionCounters connections = new ConnectionCounters();
         WorkerCounters counters = new WorkerCounters();
@@ -128,7 +128,7 @@ public final class WorkerServer implements AutoCloseable {
                     config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));
             long sweepMillis = Math.max(Duration.ofSeconds(1).toMillis(), Math.min(Duration.ofMinutes(10).toMillis(), abandonedAge.toMillis() / 4));
-            housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge, false), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
             self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, peers, peerPages, counters,
                     tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping);
             link.start();
@@ -149,9 +149,10 @@ public final class WorkerServer implements AutoCloseable {
         }
     }
 
-    private static void removeAbandonedWrites(UfsRoot ufs, Duration age) {
+    /** A sweep that fails (a staging folder someone replaced, say) is logged; serving does not depend on it. */
+    private static void removeAbandonedWrites(UfsRoot ufs, Duration age, boolean ownAtAnyAge) {
         try {
-            ufs.removeAbandonedWrites(age, false);
+            ufs.removeAbandonedWrites(age, ownAtAnyAge);
         }
         catch (IOException | RuntimeException e) {
             log.warn("Cannot remove abandoned writes from the under-file-system: {}", e.toString());
