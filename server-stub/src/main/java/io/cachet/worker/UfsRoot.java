@@ -147,15 +147,24 @@ final class UfsRoot {
         List<String> names = names(clientPath);
         for (int depth = 1; depth <= names.size(); depth++) {
             String prefix = "/" + String.join("/", names.subList(0, depth));
-            try (Entry entry = locate(prefix, true)) {
-                Optional<BasicFileAttributes> attributes = entry.attributes();
-                if (attributes.isPresent() && !attributes.get().isDirectory()) {
-                    throw depth == names.size()
-                            ? new FileAlreadyExistsException("Cannot create directory " + clientPath + ": a file is in the way")
-                            : new NotDirectoryException("Parent " + prefix + " of " + clientPath + " is a file, not a directory");
+            for (int attempt = 1; ; attempt++) {
+                try (Entry entry = locate(prefix, true)) {
+                    Optional<BasicFileAttributes> attributes = entry.attributes();
+                    if (attributes.isPresent() && !attributes.get().isDirectory()) {
+                        throw depth == names.size()
+                                ? new FileAlreadyExistsException("Cannot create directory " + clientPath + ": a file is in the way")
+                                : new NotDirectoryException("Parent " + prefix + " of " + clientPath + " is a file, not a directory");
+                    }
+                    if (attributes.isEmpty()) {
+                        createDirectoryIn(entry);
+                    }
+                    break;
                 }
-                if (attributes.isEmpty()) {
-                    createDirectoryIn(entry);
+                catch (NoSuchFileException e) {
+                    // A writer creating the same folders at the same time replaced the (empty) parent held here: walk again.
+                    if (attempt == 3) {
+                        throw e;
+                    }
                 }
             }
         }
@@ -300,7 +309,7 @@ final class UfsRoot {
      * renames into the target directory (held open since the checks) in one step, and {@link #abort} deletes.
      */
     final class PendingWrite implements Closeable {
-        private final Entry target;
+        private Entry target;
         private final SecureDirectoryStream<Path> staging;
         private final Path name;
         private final SeekableByteChannel channel;
@@ -328,18 +337,36 @@ final class UfsRoot {
         /** Moves the finished file into place: readers see the old file or the new one, never half. */
         void commit() throws IOException {
             channel.close();
-            if (overwrite) {
-                staging.move(name, target.parent, target.name);
-            }
-            else {
-                synchronized (commits) {
-                    if (exists(target.parent, target.name)) {
-                        throw new FileAlreadyExistsException("File " + target.clientPath + " already exists");
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    publish();
+                    finished = true;
+                    return;
+                }
+                catch (NoSuchFileException e) {
+                    // Two writers that create the same missing folder race; the later rename replaces the earlier, still empty,
+                    // folder, so the one held here may be gone. Nothing was in it: move into the folder now at that path.
+                    if (attempt == 3 || !exists(staging, name)) {
+                        throw e;
                     }
-                    staging.move(name, target.parent, target.name);
+                    Entry current = locate(target.clientPath, true);
+                    target.close();
+                    target = current;
                 }
             }
-            finished = true;
+        }
+
+        private void publish() throws IOException {
+            if (overwrite) {
+                staging.move(name, target.parent, target.name);
+                return;
+            }
+            synchronized (commits) {
+                if (exists(target.parent, target.name)) {
+                    throw new FileAlreadyExistsException("File " + target.clientPath + " already exists");
+                }
+                staging.move(name, target.parent, target.name);
+            }
         }
 
         /** Deletes the temporary file; the previous file, if any, is untouched. */

@@ -147,6 +147,38 @@ class WriteAtomicityTest {
         }
     }
 
+    @Test
+    void writersThatCreateTheSameMissingFolderAtOnceAllCommit(@TempDir Path directory) throws Exception {
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).start();
+                CachetClient first = cluster.newClient();
+                CachetClient second = cluster.newClient()) {
+            java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                for (int round = 0; round < 40; round++) {
+                    String folder = "/together/round-" + round + "/part";
+                    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                    List<java.util.concurrent.Future<byte[]>> writes = List.of(
+                            writers.submit(() -> {
+                                start.await();
+                                return ClusterFiles.write(first, folder + "/a.bin", 50_000);
+                            }),
+                            writers.submit(() -> {
+                                start.await();
+                                return ClusterFiles.write(second, folder + "/b.bin", 50_000);
+                            }));
+                    for (java.util.concurrent.Future<byte[]> write : writes) {
+                        write.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    }
+                    assertThat(ClusterFiles.read(first, folder + "/a.bin")).isEqualTo(ClusterFiles.content(folder + "/a.bin", 50_000));
+                    assertThat(ClusterFiles.read(first, folder + "/b.bin")).isEqualTo(ClusterFiles.content(folder + "/b.bin", 50_000));
+                }
+            }
+            finally {
+                writers.shutdownNow();
+            }
+        }
+    }
+
     /** A write to {@code path} that has sent some bytes and not finished. */
     private static DataConnection openWrite(EventLoopGroup group, CachetClient client, String path) throws IOException {
         DataConnection connection = DataConnection.open(new Bootstrap().group(group).channel(NioSocketChannel.class), client.owner(path),
