@@ -19,6 +19,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
 
@@ -44,6 +45,8 @@ public final class TlsCheck {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             io.netty.handler.ssl.SslContext context = contexts.dataClient();
+            // Held here, not looked up in the pipeline: a server that closes at once empties the pipeline before we look.
+            AtomicReference<SslHandler> sslHandler = new AtomicReference<>();
             Bootstrap bootstrap = new Bootstrap()
                     .group(group)
                     .channel(NioSocketChannel.class)
@@ -53,6 +56,7 @@ public final class TlsCheck {
                         protected void initChannel(SocketChannel channel) {
                             SslHandler handler = context.newHandler(channel.alloc(), server.getHostString(), server.getPort());
                             handler.setHandshakeTimeoutMillis(timeoutMillis);
+                            sslHandler.set(handler);
                             // The handshake future carries any failure; this keeps Netty from logging it again.
                             channel.pipeline().addLast(handler, new io.netty.channel.ChannelInboundHandlerAdapter() {
                                 @Override
@@ -69,7 +73,7 @@ public final class TlsCheck {
                         "check the host and port, and that the server is running"), connect.cause());
             }
             Channel channel = connect.channel();
-            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            SslHandler ssl = sslHandler.get();
             Future<Channel> handshake = ssl.handshakeFuture().awaitUninterruptibly();
             try {
                 if (!handshake.isSuccess()) {

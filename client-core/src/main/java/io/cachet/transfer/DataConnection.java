@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
 
@@ -73,6 +74,8 @@ public final class DataConnection implements AutoCloseable {
         AtomicLong queuedBytes = new AtomicLong();
         InetSocketAddress address = new InetSocketAddress(worker.host(), worker.dataPort());
         Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(timeout);
+        // Held here, not looked up in the pipeline: a server that closes at once empties the pipeline before we look.
+        AtomicReference<SslHandler> sslHandler = new AtomicReference<>();
         Bootstrap bootstrap = base.clone()
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 64 << 10, 1 << 20))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, TransferProtocol.WATER_MARK)
@@ -83,6 +86,7 @@ public final class DataConnection implements AutoCloseable {
                         if (tls.isPresent()) {
                             SslHandler handler = tls.get().dataClient().newHandler(channel.alloc(), worker.host(), worker.dataPort());
                             handler.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
+                            sslHandler.set(handler);
                             channel.pipeline().addLast(handler);
                         }
                         channel.pipeline().addLast(TransferProtocol.responseDecoder(), new Inbox(inbox, writable, queuedBytes));
@@ -96,7 +100,7 @@ public final class DataConnection implements AutoCloseable {
         }
         Channel channel = connect.channel();
         if (tls.isPresent()) {
-            Future<Channel> handshake = channel.pipeline().get(SslHandler.class).handshakeFuture();
+            Future<Channel> handshake = sslHandler.get().handshakeFuture();
             if (!handshake.awaitUninterruptibly(handshakeTimeout.toMillis() + 1000) || !handshake.isSuccess()) {
                 channel.close();
                 throw HandshakeFailures.explainClientFailure(handshake.cause() == null ? new IOException("handshake timed out") : handshake.cause(), address, tls.get());

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
  * Runs every test beside busy processes, as on a CI machine or a production node shared with other
  * work: {@code -Dcachet.test.cpu.hogs=N} starts N shell loops that each keep a core busy for the length
  * of each test, and stops them after it, pass or fail. Each loop also ends by itself after ten minutes,
- * so none outlives a crashed test JVM for long. Registered by service loading; the build turns
- * autodetection on only in the execution that runs the cluster tests under load.
+ * so none outlives a crashed test JVM for long. Registered by service loading (the build turns
+ * autodetection on); without the property it starts nothing.
  */
 public final class CpuHogExtension implements BeforeEachCallback, AfterEachCallback {
     public static final String HOGS = "cachet.test.cpu.hogs";

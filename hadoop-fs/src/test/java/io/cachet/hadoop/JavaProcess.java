@@ -1,5 +1,7 @@
 package io.cachet.hadoop;
 
+import io.cachet.testing.LeakDetection;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +22,7 @@ final class JavaProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
+        command.addAll(LeakDetection.jvmOptions());
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()));
@@ -32,7 +35,9 @@ final class JavaProcess {
             process.destroyForcibly();
             throw new IOException("Timed out: " + command);
         }
-        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        LeakDetection.assertNoReports(mainClass, result.out() + result.err());
+        return result;
     }
 
     /** The jars in a directory built by the module (hadoop-client/, clash-jars/). */

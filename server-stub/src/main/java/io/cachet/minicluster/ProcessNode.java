@@ -1,6 +1,11 @@
 package io.cachet.minicluster;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,24 +14,32 @@ import java.util.concurrent.TimeUnit;
 
 /** A server in a JVM of its own, started through the {@code cachet} launcher with {@code --set} properties. */
 final class ProcessNode implements MiniCluster.Node {
+    private static final Logger log = LoggerFactory.getLogger(ProcessNode.class);
+    private static final String LEAK_DETECTION_LEVEL = "leakDetection.level";
+
     private final Process process;
     private final String role;
-    private final Path log;
+    private final Path logFile;
     private final int rpcPort;
 
-    private ProcessNode(Process process, String role, Path log, int rpcPort) {
+    private ProcessNode(Process process, String role, Path logFile, int rpcPort) {
         this.process = process;
         this.role = role;
-        this.log = log;
+        this.logFile = logFile;
         this.rpcPort = rpcPort;
     }
 
-    static ProcessNode start(String role, String classpath, Map<String, String> properties, Path log, int rpcPort) throws IOException {
+    static ProcessNode start(String role, String classpath, Map<String, String> properties, Path logFile, int rpcPort) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
         command.add("-XX:+IgnoreUnrecognizedVMOptions");
         command.add("--enable-native-access=ALL-UNNAMED");
+        // Netty leak detection set for this JVM (a test run sets it) applies to the nodes it starts.
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.endsWith(LEAK_DETECTION_LEVEL))
+                .sorted()
+                .forEach(name -> command.add("-D" + name + "=" + System.getProperty(name)));
         command.add("-cp");
         command.add(classpath);
         command.add("io.cachet.cli.CachetCommand");
@@ -37,9 +50,9 @@ final class ProcessNode implements MiniCluster.Node {
         });
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
-        return new ProcessNode(process, role, log, rpcPort);
+        return new ProcessNode(process, role, logFile, rpcPort);
     }
 
     @Override
@@ -55,12 +68,25 @@ final class ProcessNode implements MiniCluster.Node {
         }
         process.destroy();
         await();
+        repeatLeakReports();
     }
 
     @Override
     public void kill() {
         process.destroyForcibly();
         await();
+        repeatLeakReports();
+    }
+
+    /** Netty's leak reports from the node's own log, repeated in this JVM's log where whoever started the node looks. */
+    private void repeatLeakReports() {
+        try (var lines = Files.lines(logFile)) {
+            lines.filter(line -> line.contains("LEAK:"))
+                    .forEach(line -> log.error("{} reported a leaked buffer: {}", this, line));
+        }
+        catch (IOException | UncheckedIOException e) {
+            log.warn("Cannot read the log of {} for leak reports: {}", this, e.toString());
+        }
     }
 
     @Override
@@ -85,7 +111,7 @@ final class ProcessNode implements MiniCluster.Node {
             return kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0;
         }
         catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();

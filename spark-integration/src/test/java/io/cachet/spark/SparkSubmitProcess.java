@@ -1,5 +1,7 @@
 package io.cachet.spark;
 
+import io.cachet.testing.LeakDetection;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,12 +46,18 @@ final class SparkSubmitProcess {
         Path err = Files.createTempFile(sparkHome, "driver", ".err");
         ProcessBuilder driver = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         environment(driver, sparkHome, classpath, extraEnvironment);
+        // Through the environment, so the executors the driver starts inherit it and the submitted options stay as written.
+        driver.environment().putAll(LeakDetection.environment());
         Process process = driver.start();
         if (!process.waitFor(300, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IOException("The Spark driver did not finish: " + Files.readString(err));
         }
-        return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+        Result result = new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+        LeakDetection.assertNoReports("The Spark driver", result.all());
+        // Executors of a local cluster write their output under the Spark home's work folder.
+        LeakDetection.assertNoReportsUnder(sparkHome.resolve("work"));
+        return result;
     }
 
     /** Arguments every local-cluster submission of these tests shares. */
