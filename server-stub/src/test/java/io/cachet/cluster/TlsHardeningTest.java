@@ -3,6 +3,7 @@ package io.cachet.cluster;
 import io.cachet.certs.CertificateFiles.KeyEncoding;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.tls.OpenSslClient;
+import io.cachet.testing.Eventually;
 import io.cachet.tls.TestPki;
 import io.cachet.worker.WorkerServer;
 import org.junit.jupiter.api.Timeout;
@@ -67,6 +68,8 @@ class TlsHardeningTest {
                         }
                         throw new IOException("closed");
                     }).as("port %d (%s): a renegotiation must not go through", port, grpc ? "gRPC" : "data").isInstanceOf(IOException.class);
+                    // The JDK tells handshake listeners from a thread of its own, so the first one may arrive after this point.
+                    Eventually.await("the first handshake on port " + port + " is reported", () -> handshakes.get() >= 1);
                     assertThat(handshakes.get()).as("handshakes completed on port %d", port).isEqualTo(1);
                 }
             }

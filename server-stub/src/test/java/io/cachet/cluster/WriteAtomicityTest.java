@@ -53,7 +53,7 @@ class WriteAtomicityTest {
             DataConnection dying = DataConnection.open(new Bootstrap().group(group).channel(NioSocketChannel.class), owner,
                     Optional.of(TlsContexts.load(TlsSettings.from(cluster.clientConfig()))), Duration.ofSeconds(10));
             dying.send(TransferProtocol.writeOpen(ByteBufAllocator.DEFAULT, "/atomic/data.bin", true, true));
-            assertThat(dying.next(Duration.ofSeconds(10)).type()).isEqualTo(FrameType.OK);
+            assertAnsweredOk(dying);
             dying.send(TransferProtocol.frame(ByteBufAllocator.DEFAULT, FrameType.WRITE_DATA, Unpooled.wrappedBuffer(new byte[100_000])));
             assertThat(temporaryFiles(cluster.ufsRoot())).as("the write is under way").hasSize(1);
 
@@ -184,9 +184,19 @@ class WriteAtomicityTest {
         DataConnection connection = DataConnection.open(new Bootstrap().group(group).channel(NioSocketChannel.class), client.owner(path),
                 Optional.empty(), Duration.ofSeconds(30));
         connection.send(TransferProtocol.writeOpen(ByteBufAllocator.DEFAULT, path, true, true));
-        assertThat(connection.next(Duration.ofSeconds(30)).type()).isEqualTo(FrameType.OK);
+        assertAnsweredOk(connection);
         connection.send(TransferProtocol.frame(ByteBufAllocator.DEFAULT, FrameType.WRITE_DATA, Unpooled.wrappedBuffer(new byte[100_000])));
         return connection;
+    }
+
+    private static void assertAnsweredOk(DataConnection connection) throws IOException {
+        DataConnection.Frame answer = connection.next(Duration.ofSeconds(30));
+        try {
+            assertThat(answer.type()).isEqualTo(FrameType.OK);
+        }
+        finally {
+            answer.content().release();
+        }
     }
 
     /** Temporary files of writes anywhere under the root (they are staged under /.cachet-tmp-writes/&lt;worker&gt;/). */
