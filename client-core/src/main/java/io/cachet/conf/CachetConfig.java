@@ -35,7 +35,7 @@ import static java.util.Objects.requireNonNull;
 public final class CachetConfig {
     public static final String SITE_FILE_NAME = "cachet-site.properties";
     public static final String CONF_DIR_VARIABLE = "CACHET_CONF_DIR";
-    static final String MASK = "******";
+    public static final String MASK = "******";
     private static final String PREFIX = "cachet.";
     private static final Logger log = LoggerFactory.getLogger(CachetConfig.class);
 

@@ -3,6 +3,7 @@ package io.cachet.conf;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -150,6 +151,19 @@ public final class CachetKeys {
     public static final ConfigKey<Boolean> SPARK_SHIP_TRUSTSTORE = ConfigKey.of("cachet.spark.ship.truststore", BOOLEAN, false,
             "the Spark driver ships its trusted certificates to executors, which then need no trust store file");
 
+    /**
+     * The keys a client reads whose cluster-wide value clients should share: TLS on or off, whom to
+     * trust, protocols, the coordinator, client tuning. What only servers read (listeners, the cluster
+     * secret, node placement) and a party's own identity (key store, PEM key) are not among them: handing
+     * a server's settings to clients passes these and nothing else, and a client with a certificate of
+     * its own names it itself.
+     */
+    private static final Set<ConfigKey<?>> CLIENT_SETTINGS = Set.of(
+            TLS_ENABLED, TLS_TRUSTSTORE_PATH, TLS_TRUSTSTORE_PASSWORD, TLS_TRUSTSTORE_ALIAS, TLS_TRUSTSTORE_TYPE, TLS_CRL_PATH,
+            TLS_CLIENT_PROTOCOLS, TLS_CIPHERS, TLS_CLIENT_NO_ENDPOINT_IDENTIFICATION, TLS_PROVIDER, TLS_RELOAD_INTERVAL, TLS_HANDSHAKE_TIMEOUT,
+            NETWORK_IDLE_TIMEOUT, COORDINATOR_ADDRESS, CLIENT_RPC_TIMEOUT, CLIENT_MEMBERSHIP_REFRESH, CLIENT_READ_AHEAD, ROUTING_VIRTUAL_NODES,
+            SPARK_SHIP_TRUSTSTORE);
+
     private static final Map<String, ConfigKey<?>> ALL = Stream.of(CachetKeys.class.getFields())
             .filter(field -> field.getType() == ConfigKey.class)
             .map(CachetKeys::constant)
@@ -157,14 +171,20 @@ public final class CachetKeys {
 
     private CachetKeys() {}
 
-    /** Every declared key, by name. */
     /** The declared key nearest to a mistyped one, for "did you mean" messages. */
     public static String closest(String unknown) {
         return KeySuggestion.closest(unknown);
     }
 
+    /** Every declared key, by name. */
     public static Map<String, ConfigKey<?>> all() {
         return ALL;
+    }
+
+    /** Whether clients share the cluster's value of this key (see {@link #CLIENT_SETTINGS}). */
+    public static boolean isClientSetting(String name) {
+        ConfigKey<?> key = ALL.get(name);
+        return key != null && CLIENT_SETTINGS.contains(key);
     }
 
     private static ConfigKey<?> constant(java.lang.reflect.Field field) {

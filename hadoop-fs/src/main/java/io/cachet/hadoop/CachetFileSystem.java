@@ -226,9 +226,15 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         return new BlockLocation[] {new BlockLocation(new String[] {owner.host() + ":" + owner.dataPort()}, new String[] {owner.host()}, 0, file.getLen())};
     }
 
+    /**
+     * Accepted and ignored, as by Hadoop's object stores: Cachet keeps no permissions (access is controlled
+     * by TLS client authentication), and engines set them after every mkdirs (Trino's Hive and Iceberg
+     * connectors do), so refusing would make cachet:// unusable there. {@code FS_PERMISSIONS} stays false
+     * for callers that need to know.
+     */
     @Override
-    public void setPermission(Path path, FsPermission permission) {
-        throw new UnsupportedOperationException("Permissions are not supported by cachet://: access is controlled by TLS client authentication (" + path + ")");
+    public void setPermission(Path path, FsPermission permission) throws IOException {
+        getFileStatus(path);
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.apache.hadoop.fs.statistics.IOStatistics;
 import org.apache.hadoop.fs.statistics.StreamStatisticNames;
 import org.junit.jupiter.api.Test;
 
+import java.io.FileNotFoundException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 
@@ -95,7 +96,11 @@ class CachetFileSystemTest {
                 assertThat(out.hasCapability(StreamCapabilities.HFLUSH)).isFalse();
             }
             assertThatThrownBy(() -> fs.append(path)).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("immutable once closed");
-            assertThatThrownBy(() -> fs.setPermission(path, FsPermission.getFileDefault())).isInstanceOf(UnsupportedOperationException.class);
+            FsPermission before = fs.getFileStatus(path).getPermission();
+            fs.setPermission(path, new FsPermission((short) 0600));
+            assertThat(fs.getFileStatus(path).getPermission()).as("accepted and ignored, as by object stores").isEqualTo(before);
+            assertThatThrownBy(() -> fs.setPermission(new Path("/fs-test/missing"), FsPermission.getFileDefault())).isInstanceOf(FileNotFoundException.class);
+            assertThatThrownBy(() -> fs.setOwner(path, "someone", "some-group")).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("Owners are not supported");
             assertThat(fs.hasPathCapability(path, CommonPathCapabilities.FS_APPEND)).isFalse();
             assertThat(fs.hasPathCapability(path, CommonPathCapabilities.FS_PERMISSIONS)).isFalse();
             assertThat(fs.hasPathCapability(path, CommonPathCapabilities.FS_CHECKSUMS)).isFalse();

@@ -14,6 +14,8 @@ import static java.util.Objects.requireNonNull;
 @Command(
         name = "cachet",
         mixinStandardHelpOptions = true,
+        // Every subcommand answers --help (and --version) too.
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = CachetCommand.Version.class,
         description = "Cachet: a caching data layer with TLS on every connection.",
         subcommands = {CertsCommand.class, ConfCommand.class, TlsCommand.class, ServerCommands.Coordinator.class, ServerCommands.Worker.class, LocalCommand.class, FsCommand.class,

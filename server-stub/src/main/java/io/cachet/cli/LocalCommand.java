@@ -2,6 +2,9 @@ package io.cachet.cli;
 
 import io.cachet.certs.DevelopmentCertificates;
 import io.cachet.certs.KeyAlgorithm;
+import io.cachet.conf.CachetConfig;
+import io.cachet.conf.CachetKeys;
+import io.cachet.conf.ClientAuth;
 import io.cachet.minicluster.MiniCluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -47,32 +52,69 @@ final class LocalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> properties = new HashMap<>(overrides.values);
+        Optional<DevelopmentCertificates.Layout> certificates = Optional.empty();
         if (tls) {
-            DevelopmentCertificates.Layout certificates = DevelopmentCertificates.generate(directory.resolve("certs"), List.of("localhost", "127.0.0.1"),
-                    Duration.ofDays(30), KeyAlgorithm.EC);
-            properties.putAll(certificates.serverSettings());
+            certificates = Optional.of(DevelopmentCertificates.generate(directory.resolve("certs"), List.of("localhost", "127.0.0.1"),
+                    Duration.ofDays(30), KeyAlgorithm.EC));
+            properties.putAll(certificates.get().serverSettings());
         }
         MiniCluster cluster = MiniCluster.builder(directory.toAbsolutePath()).workers(workers).properties(properties).start();
-        Map<String, String> client = new TreeMap<>(cluster.clientProperties());
-        client.remove("cachet.network.tls.keystore.path");
-        client.remove("cachet.network.tls.keystore.password");
-        StringBuilder settings = new StringBuilder();
-        client.forEach((key, value) -> settings.append(key).append('=').append(value).append('\n'));
-        if (clientConf != null) {
-            Files.createDirectories(clientConf.toAbsolutePath().getParent());
-            Files.writeString(clientConf, settings.toString());
+        try {
+            CachetConfig effective = cluster.clientConfig();
+            boolean tlsOn = effective.get(CachetKeys.TLS_ENABLED);
+            boolean certificateAsked = tlsOn && effective.get(CachetKeys.TLS_CLIENT_AUTH) != ClientAuth.NONE;
+            Map<String, String> client = new TreeMap<>();
+            cluster.clientProperties().forEach((key, value) -> {
+                if (CachetKeys.isClientSetting(key)) {
+                    client.put(key, value);
+                }
+            });
+            if (certificateAsked) {
+                certificates.ifPresent(layout -> client.putAll(layout.clientWithCertificateSettings()));
+            }
+            if (clientConf != null) {
+                Files.createDirectories(clientConf.toAbsolutePath().getParent());
+                Files.writeString(clientConf, properties(client, false));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("Cachet local cluster: coordinator on localhost:%d, %d workers, %s, under-file-system %s%n",
+                    cluster.coordinatorPort(), workers, describeTls(tlsOn, effective), cluster.ufsRoot());
+            out.println("Client settings (cachet-site.properties, or -D / spark.hadoop. / catalog properties):");
+            out.print(properties(client, true));
+            if (certificateAsked && certificates.isEmpty()) {
+                out.printf("Servers ask clients for a certificate (%s): add the client's own %s and %s (or %s and %s).%n",
+                        CachetKeys.TLS_CLIENT_AUTH.name(), CachetKeys.TLS_KEYSTORE_PATH.name(), CachetKeys.TLS_KEYSTORE_PASSWORD.name(),
+                        CachetKeys.TLS_CERTIFICATE_PATH.name(), CachetKeys.TLS_KEY_PATH.name());
+            }
+            if (clientConf != null) {
+                out.println("Written to " + clientConf.toAbsolutePath());
+            }
+            out.println("Running; stop with Ctrl-C.");
+            out.flush();
         }
-        PrintWriter out = spec.commandLine().getOut();
-        out.printf("Cachet local cluster: coordinator on localhost:%d, %d workers, %s, under-file-system %s%n",
-                cluster.coordinatorPort(), workers, tls ? "TLS on every connection" : "plaintext", cluster.ufsRoot());
-        out.println("Client settings (cachet-site.properties, or -D / spark.hadoop. / catalog properties):");
-        out.print(settings);
-        if (clientConf != null) {
-            out.println("Written to " + clientConf.toAbsolutePath());
+        catch (Exception e) {
+            cluster.close();
+            throw e;
         }
-        out.println("Running; stop with Ctrl-C.");
-        out.flush();
         ServerCommands.runUntilStopped(cluster);
         return 0;
+    }
+
+    private static String describeTls(boolean tlsOn, CachetConfig config) {
+        if (!tlsOn) {
+            return "plaintext";
+        }
+        ClientAuth clientAuth = config.get(CachetKeys.TLS_CLIENT_AUTH);
+        return clientAuth == ClientAuth.NONE ? "TLS on every connection" : "TLS on every connection, client certificates " + clientAuth.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** One key=value line each; on the terminal, a secret written inline is masked (a ${file:...} reference shows where it lives). */
+    private static String properties(Map<String, String> settings, boolean forTerminal) {
+        StringBuilder text = new StringBuilder();
+        settings.forEach((key, value) -> {
+            boolean inlineSecret = CachetKeys.all().get(key).isSecret() && !value.startsWith("${file:");
+            text.append(key).append('=').append(forTerminal && inlineSecret ? CachetConfig.MASK : value).append('\n');
+        });
+        return text.toString();
     }
 }

@@ -45,9 +45,9 @@ final class ServerCommands {
         }
     }
 
-    static void runUntilStopped(AutoCloseable server) throws InterruptedException {
+    static void runUntilStopped(AutoCloseable server) throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread hook = new Thread(() -> {
             try {
                 server.close();
             }
@@ -55,7 +55,16 @@ final class ServerCommands {
                 System.err.println("cachet: error while stopping: " + e.getMessage());
             }
             stopped.countDown();
-        }, "cachet-shutdown"));
-        stopped.await();
+        }, "cachet-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        }
+        catch (InterruptedException e) {
+            // Stopped from inside the JVM (a program embedding the command line, a test): stop here, not at exit.
+            Runtime.getRuntime().removeShutdownHook(hook);
+            server.close();
+            throw e;
+        }
     }
 }

@@ -1,18 +1,22 @@
 package io.cachet.minicluster;
 
+import io.cachet.certs.CertificateFiles;
+import io.cachet.conf.CachetConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
-/** A server in a JVM of its own, started through the {@code cachet} launcher with {@code --set} properties. */
+/** A server in a JVM of its own, started through the {@code cachet} launcher with its settings in a site file of its own. */
 final class ProcessNode implements MiniCluster.Node {
     private static final Logger log = LoggerFactory.getLogger(ProcessNode.class);
     private static final String LEAK_DETECTION_LEVEL = "leakDetection.level";
@@ -44,15 +48,24 @@ final class ProcessNode implements MiniCluster.Node {
         command.add(classpath);
         command.add("io.cachet.cli.CachetCommand");
         command.add(role);
-        properties.forEach((key, value) -> {
-            command.add("--set");
-            command.add(key + "=" + value);
-        });
-        Process process = new ProcessBuilder(command)
+        // The settings go in an owner-only site file, never on the command line, where anyone on the host
+        // could read a password with ps.
+        Path confDir = Files.createDirectories(logFile.resolveSibling(logFile.getFileName().toString().replaceFirst("\\.log$", "") + "-conf"));
+        CertificateFiles.writeSecret(confDir.resolve(CachetConfig.SITE_FILE_NAME), siteFile(properties));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        builder.environment().put(CachetConfig.CONF_DIR_VARIABLE, confDir.toString());
+        Process process = builder.start();
         return new ProcessNode(process, role, logFile, rpcPort);
+    }
+
+    private static String siteFile(Map<String, String> properties) throws IOException {
+        Properties site = new Properties();
+        site.putAll(properties);
+        StringWriter text = new StringWriter();
+        site.store(text, "written by MiniCluster for one node");
+        return text.toString();
     }
 
     @Override

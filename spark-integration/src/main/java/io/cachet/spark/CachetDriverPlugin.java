@@ -2,6 +2,7 @@ package io.cachet.spark;
 
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
+import io.cachet.hadoop.CachetFileSystem;
 import io.cachet.tls.TlsCheck;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsHandshakeException;
@@ -20,15 +21,20 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * On the driver: fails the application at start-up, with the TLS diagnosis, when the Cachet settings
+ * On the driver: makes {@code cachet://} resolvable however the Cachet jar arrived; fails the application at start-up, with the TLS diagnosis, when the Cachet settings
  * cannot work (a store that does not open, a coordinator whose certificate is not trusted), instead of
  * failing tasks later; and, when asked, ships the trusted certificates to the executors.
  */
 final class CachetDriverPlugin implements DriverPlugin {
     private static final Logger log = LoggerFactory.getLogger(CachetDriverPlugin.class);
+    private static final String FILE_SYSTEM_KEY = "fs." + CachetFileSystem.SCHEME + ".impl";
 
     @Override
     public Map<String, String> init(SparkContext context, PluginContext pluginContext) {
+        // Hadoop looks for file systems on the class path once, before --jars reach the driver's class
+        // loader, so a jar shipped that way is never found by scheme. Naming the class works however the
+        // jar arrives: the driver's Hadoop configuration reaches tasks, which load it with the job's jars.
+        context.hadoopConfiguration().setIfUnset(FILE_SYSTEM_KEY, CachetFileSystem.class.getName());
         CachetConfig config = SparkCachetConfig.from(context.hadoopConfiguration());
         TlsSettings settings = TlsSettings.from(config);
         if (!settings.enabled()) {

@@ -1,5 +1,6 @@
 package io.cachet.spark;
 
+import io.cachet.conf.CachetKeys;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.tls.TestPki;
 import org.junit.jupiter.api.AfterAll;
@@ -9,10 +10,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -107,7 +110,8 @@ class LocalClusterSparkTest {
 
     private void assertJobSucceeded(SparkSubmitProcess.Result result) {
         assertThat(result.exitCode()).as(result.all()).isZero();
-        assertThat(result.out()).contains("rows: 10000").contains("bucket 3 rows: 1000").contains("sum of ids: 49995000");
+        assertThat(result.all()).doesNotContain(TestPki.PASSWORD);
+        assertThat(result.out()).contains("csv rows: 10000").contains("rows: 10000").contains("bucket 3 rows: 1000").contains("sum of ids: 49995000");
         Matcher matcher = EXECUTORS.matcher(result.out());
         assertThat(matcher.find()).as(result.out()).isTrue();
         String driverPid = result.out().replaceAll("(?s).*driver pid: (\\d+).*", "$1");
@@ -115,9 +119,17 @@ class LocalClusterSparkTest {
         assertThat(executorPids).as("two executor JVMs, neither of them the driver").hasSize(2).doesNotContain(driverPid);
     }
 
-    static String javaOptions(Map<String, String> settings) {
+    /** The settings as JVM flags, each secret kept in a file and named as ${file:...}: nothing secret on a command line. */
+    private String javaOptions(Map<String, String> settings) throws IOException {
         StringBuilder options = new StringBuilder();
-        settings.forEach((key, value) -> options.append("-D").append(key).append('=').append(value).append(' '));
+        for (Map.Entry<String, String> setting : new TreeMap<>(settings).entrySet()) {
+            String value = setting.getValue();
+            if (CachetKeys.all().get(setting.getKey()).isSecret()) {
+                Path secret = Files.writeString(directory.resolve(setting.getKey() + ".secret"), value);
+                value = "${file:" + secret + "}";
+            }
+            options.append("-D").append(setting.getKey()).append('=').append(value).append(' ');
+        }
         return options.toString().trim();
     }
 

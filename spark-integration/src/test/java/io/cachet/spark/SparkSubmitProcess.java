@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,14 +27,26 @@ final class SparkSubmitProcess {
 
     private SparkSubmitProcess() {}
 
+    /** Submits with this test's class path as Spark's, as the local-cluster tests do. */
     static Result run(Path sparkHome, List<String> submitArguments, Map<String, String> extraEnvironment) throws IOException, InterruptedException {
+        Map<String, String> environment = new HashMap<>(extraEnvironment);
+        environment.put("SPARK_TESTING", "1");
+        return run(sparkHome, System.getProperty("java.class.path"), sparkHome, submitArguments, environment);
+    }
+
+    /**
+     * Submits with {@code classpath} as Spark's own jars (what {@code $SPARK_HOME/jars} holds on a real
+     * installation), the driver running in {@code workingDirectory} as it would in the folder spark-submit
+     * is run from.
+     */
+    static Result run(Path sparkHome, String classpath, Path workingDirectory, List<String> submitArguments, Map<String, String> extraEnvironment)
+            throws IOException, InterruptedException {
         Files.createDirectories(sparkHome.resolve("jars"));
-        String classpath = System.getProperty("java.class.path");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
         List<String> launcher = new ArrayList<>(List.of(java, "-cp", classpath, "org.apache.spark.launcher.Main", "org.apache.spark.deploy.SparkSubmit"));
         launcher.addAll(submitArguments);
-        ProcessBuilder build = new ProcessBuilder(launcher);
+        ProcessBuilder build = new ProcessBuilder(launcher).directory(workingDirectory.toFile());
         environment(build, sparkHome, classpath, extraEnvironment);
         Process builder = build.redirectError(ProcessBuilder.Redirect.INHERIT).start();
         byte[] printed = builder.getInputStream().readAllBytes();
@@ -44,7 +57,7 @@ final class SparkSubmitProcess {
 
         Path out = Files.createTempFile(sparkHome, "driver", ".out");
         Path err = Files.createTempFile(sparkHome, "driver", ".err");
-        ProcessBuilder driver = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder driver = new ProcessBuilder(command).directory(workingDirectory.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
         environment(driver, sparkHome, classpath, extraEnvironment);
         // Through the environment, so the executors the driver starts inherit it and the submitted options stay as written.
         driver.environment().putAll(LeakDetection.environment());
@@ -78,7 +91,6 @@ final class SparkSubmitProcess {
         environment.put("SPARK_HOME", sparkHome.toString());
         environment.put("SPARK_DIST_CLASSPATH", classpath);
         environment.put("SPARK_SCALA_VERSION", "2.13");
-        environment.put("SPARK_TESTING", "1");
         environment.put("SPARK_CONF_DIR", sparkHome.resolve("conf").toString());
         environment.putAll(extra);
     }

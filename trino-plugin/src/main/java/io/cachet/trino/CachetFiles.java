@@ -7,7 +7,6 @@ import io.trino.spi.TrinoException;
 
 import java.io.IOException;
 
-import static io.trino.spi.StandardErrorCode.GENERIC_INTERNAL_ERROR;
 
 /**
  * The catalog's Cachet client, connected on first use: a Trino server starts and lists its catalogs
@@ -30,14 +29,14 @@ final class CachetFiles implements AutoCloseable {
                 client = CachetClient.connect(config);
             }
             catch (IOException e) {
-                throw new TrinoException(GENERIC_INTERNAL_ERROR, "Catalog %s cannot reach its Cachet cluster: %s".formatted(catalog.name(), e.getMessage()), e);
+                throw CachetErrorCode.failure("Catalog %s cannot reach its Cachet cluster".formatted(catalog.name()), e, CachetErrorCode.CACHET_UNAVAILABLE);
             }
         }
         return client;
     }
 
     static TrinoException failure(String action, IOException e) {
-        return new TrinoException(GENERIC_INTERNAL_ERROR, action + ": " + e.getMessage(), e);
+        return CachetErrorCode.failure(action, e, CachetErrorCode.CACHET_FILESYSTEM_ERROR);
     }
 
     @Override

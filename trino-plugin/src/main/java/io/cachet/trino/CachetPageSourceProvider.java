@@ -9,7 +9,6 @@ import io.trino.parquet.predicate.TupleDomainParquetPredicate;
 import io.trino.parquet.reader.MetadataReader;
 import io.trino.parquet.reader.ParquetReader;
 import io.trino.parquet.reader.RowGroupInfo;
-import io.trino.spi.TrinoException;
 import io.trino.spi.connector.ColumnHandle;
 import io.trino.spi.connector.ConnectorPageSource;
 import io.trino.spi.connector.ConnectorPageSourceProvider;
@@ -35,7 +34,6 @@ import static io.trino.memory.context.AggregatedMemoryContext.newSimpleAggregate
 import static io.trino.parquet.ParquetTypeUtils.getDescriptors;
 import static io.trino.parquet.predicate.PredicateUtils.buildPredicate;
 import static io.trino.parquet.predicate.PredicateUtils.getFilteredRowGroups;
-import static io.trino.spi.StandardErrorCode.GENERIC_INTERNAL_ERROR;
 import static org.joda.time.DateTimeZone.UTC;
 
 /** Opens a split: a CSV file, or the row groups of a Parquet file that start in the split and whose statistics can match the predicate. */
@@ -64,7 +62,7 @@ final class CachetPageSourceProvider implements ConnectorPageSourceProvider {
             return parquet(client, split, table, requested);
         }
         catch (IOException e) {
-            throw new TrinoException(GENERIC_INTERNAL_ERROR, "Cannot open %s: %s".formatted(split.path(), e.getMessage()), e);
+            throw CachetErrorCode.failure("Cannot open " + split.path(), e, CachetErrorCode.CACHET_FILESYSTEM_ERROR);
         }
     }
 
@@ -89,7 +87,7 @@ final class CachetPageSourceProvider implements ConnectorPageSourceProvider {
             List<RowGroupInfo> rowGroups = getFilteredRowGroups(split.start(), split.length(), source, metadata, List.of(predicateDomain), List.of(predicate),
                     descriptors, UTC, DOMAIN_COMPACTION_THRESHOLD, options);
             ParquetReader reader = new ParquetReader(Optional.ofNullable(metadata.getFileMetaData().getCreatedBy()), present, false, rowGroups, source, UTC,
-                    newSimpleAggregatedMemoryContext(), options, exception -> new TrinoException(GENERIC_INTERNAL_ERROR, exception.getMessage(), exception),
+                    newSimpleAggregatedMemoryContext(), options, exception -> CachetErrorCode.failure("Cannot read Parquet file " + split.path(), exception, CachetErrorCode.CACHET_BAD_DATA),
                     Optional.of(predicate), Optional.empty(), Optional.empty());
             return new ParquetPageSource(reader, source, new PartitionedPages(requested, dataColumns, readerChannel, split.partitionValues()));
         }

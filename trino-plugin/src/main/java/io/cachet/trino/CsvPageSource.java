@@ -1,7 +1,6 @@
 package io.cachet.trino;
 
 import io.cachet.client.CachetInputStream;
-import io.trino.spi.TrinoException;
 import io.trino.spi.block.BlockBuilder;
 import io.trino.spi.connector.ConnectorPageSource;
 import io.trino.spi.connector.SourcePage;
@@ -18,7 +17,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-import static io.trino.spi.StandardErrorCode.GENERIC_INTERNAL_ERROR;
 import static io.trino.spi.type.TypeUtils.writeNativeValue;
 
 /** Rows of one CSV file (header line first), read through the Cachet client, fields matched to columns by header name. */
@@ -71,7 +69,7 @@ final class CsvPageSource implements ConnectorPageSource {
             }
         }
         catch (UncheckedIOException e) {
-            throw new TrinoException(GENERIC_INTERNAL_ERROR, "Cannot read CSV file " + input.path() + ": " + e.getMessage(), e);
+            throw CachetErrorCode.failure("Cannot read CSV file " + input.path(), e, CachetErrorCode.CACHET_FILESYSTEM_ERROR);
         }
         finished = !records.hasNext();
         readNanos += System.nanoTime() - start;

@@ -5,7 +5,6 @@ import io.trino.parquet.writer.ParquetSchemaConverter;
 import io.trino.parquet.writer.ParquetWriter;
 import io.trino.parquet.writer.ParquetWriterOptions;
 import io.trino.spi.Page;
-import io.trino.spi.TrinoException;
 import io.trino.spi.connector.ConnectorPageSink;
 import io.trino.spi.type.Type;
 import io.airlift.slice.Slice;
@@ -18,7 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import static io.airlift.slice.Slices.utf8Slice;
-import static io.trino.spi.StandardErrorCode.GENERIC_INTERNAL_ERROR;
 
 /**
  * Writes one Parquet file into a write's staging folder. The file appears there only when the writer
@@ -46,7 +44,7 @@ final class ParquetPageSink implements ConnectorPageSink {
             writer.write(page);
         }
         catch (IOException e) {
-            throw new TrinoException(GENERIC_INTERNAL_ERROR, "Cannot write " + path + ": " + e.getMessage(), e);
+            throw CachetErrorCode.failure("Cannot write " + path, e, CachetErrorCode.CACHET_FILESYSTEM_ERROR);
         }
         return NOT_BLOCKED;
     }
@@ -58,7 +56,7 @@ final class ParquetPageSink implements ConnectorPageSink {
         }
         catch (IOException e) {
             output.abort();
-            throw new TrinoException(GENERIC_INTERNAL_ERROR, "Cannot finish " + path + ": " + e.getMessage(), e);
+            throw CachetErrorCode.failure("Cannot finish " + path, e, CachetErrorCode.CACHET_FILESYSTEM_ERROR);
         }
         return CompletableFuture.completedFuture(List.of(utf8Slice(path)));
     }

@@ -2,13 +2,11 @@ package io.cachet.trino;
 
 import io.trino.parquet.ParquetDataSource;
 import io.trino.parquet.reader.ParquetReader;
-import io.trino.spi.TrinoException;
 import io.trino.spi.connector.ConnectorPageSource;
 import io.trino.spi.connector.SourcePage;
 
 import java.io.IOException;
 
-import static io.trino.spi.StandardErrorCode.GENERIC_INTERNAL_ERROR;
 
 /**
  * Pages of the row groups a split owns, from trino-parquet's reader. Columns the file lacks are NULL;
@@ -36,7 +34,7 @@ final class ParquetPageSource implements ConnectorPageSource {
             page = reader.nextPage();
         }
         catch (IOException e) {
-            throw new TrinoException(GENERIC_INTERNAL_ERROR, "Cannot read Parquet file %s: %s".formatted(source.getId(), e.getMessage()), e);
+            throw CachetErrorCode.failure("Cannot read Parquet file " + source.getId(), e, CachetErrorCode.CACHET_FILESYSTEM_ERROR);
         }
         if (page == null) {
             finished = true;

@@ -6,6 +6,7 @@ import io.cachet.minicluster.MiniCluster;
 import io.cachet.tls.TestPki;
 import io.trino.Session;
 import io.trino.execution.QueryStats;
+import io.trino.spi.ErrorCode;
 import io.trino.spi.HostAddress;
 import io.trino.spi.QueryId;
 import io.trino.spi.connector.Connector;
@@ -16,6 +17,7 @@ import io.trino.spi.connector.DynamicFilterSnapshot;
 import io.trino.spi.connector.SchemaTableName;
 import io.trino.testing.DistributedQueryRunner;
 import io.trino.testing.MaterializedRow;
+import io.trino.testing.QueryFailedException;
 import io.trino.testing.QueryRunner;
 import io.trino.testing.TestingConnectorContext;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -369,6 +373,33 @@ class TestCachetConnector {
         QueryRunner.MaterializedResultWithPlan result = runner.executeWithPlan(session, sql);
         QueryId id = result.queryId();
         return runner.getCoordinator().getQueryManager().getFullQueryInfo(id).getQueryStats();
+    }
+
+    @Test
+    void cachetFailuresCarryTheConnectorsErrorCodesAndMessages() throws Exception {
+        // A catalog whose trust store holds another CA: the secure cluster's certificate is not trusted.
+        Path otherCa = Files.createDirectories(directory.resolve("other-ca"));
+        Map<String, String> untrusting = new HashMap<>(TestPki.create(otherCa, "Other CA").trustSettings());
+        untrusting.put("cachet.coordinator.address", "localhost:" + secure.coordinatorPort());
+        runner.createCatalog("untrusting", "cachet", untrusting);
+        assertThatThrownBy(() -> runner.execute("SHOW SCHEMAS FROM untrusting"))
+                .hasMessageContaining("Catalog untrusting cannot reach its Cachet cluster: TLS")
+                .satisfies(failure -> assertThat(errorCode(failure)).isEqualTo(CachetErrorCode.CACHET_TLS_ERROR.toErrorCode()));
+
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        runner.createCatalog("unreachable", "cachet", Map.of("cachet.coordinator.address", "localhost:" + closedPort));
+        assertThatThrownBy(() -> runner.execute("SHOW SCHEMAS FROM unreachable"))
+                .hasMessageContaining("Catalog unreachable cannot reach its Cachet cluster")
+                .satisfies(failure -> assertThat(errorCode(failure)).isEqualTo(CachetErrorCode.CACHET_UNAVAILABLE.toErrorCode()));
+    }
+
+    /** The error code Trino's coordinator recorded for a failed query. */
+    private ErrorCode errorCode(Throwable failure) {
+        assertThat(failure).isInstanceOf(QueryFailedException.class);
+        return runner.getCoordinator().getQueryManager().getFullQueryInfo(((QueryFailedException) failure).getQueryId()).getErrorCode();
     }
 
     private List<List<Object>> rows(String sql) {

@@ -10,7 +10,8 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Writes a Parquet table to Cachet and reads it back, and reports which JVMs did the work.
+ * Writes a CSV file to Cachet, reads it back, writes it as a Parquet table, reads that back, and
+ * reports which JVMs did the work.
  * Usage: spark-submit --class io.cachet.spark.examples.CachetExampleJob cachet-spark.jar cachet://host:port [/path]
  */
 public final class CachetExampleJob {
@@ -18,13 +19,17 @@ public final class CachetExampleJob {
 
     public static void main(String[] args) throws Exception {
         String root = args[0];
-        String path = root + (args.length > 1 ? args[1] : "/examples/spark-job") + "/table.parquet";
+        String folder = root + (args.length > 1 ? args[1] : "/examples/spark-job");
         try (SparkSession spark = SparkSession.builder().appName("cachet-example").getOrCreate()) {
             System.out.println("driver pid: " + ProcessHandle.current().pid());
-            Dataset<Row> table = spark.range(0, 10_000, 1, 8).selectExpr("id", "id % 10 AS bucket", "concat('row-', id) AS name");
-            table.write().mode("overwrite").parquet(path);
+            spark.range(0, 10_000, 1, 8).selectExpr("id", "id % 10 AS bucket", "concat('row-', id) AS name")
+                    .write().mode("overwrite").option("header", "true").csv(folder + "/input.csv");
 
-            Dataset<Row> read = spark.read().parquet(path);
+            Dataset<Row> csv = spark.read().option("header", "true").schema("id BIGINT, bucket INT, name STRING").csv(folder + "/input.csv");
+            System.out.println("csv rows: " + csv.count());
+            csv.write().mode("overwrite").parquet(folder + "/table.parquet");
+
+            Dataset<Row> read = spark.read().parquet(folder + "/table.parquet");
             System.out.println("rows: " + read.count());
             System.out.println("bucket 3 rows: " + read.filter("bucket = 3").count());
             System.out.println("sum of ids: " + read.selectExpr("sum(id)").first().getLong(0));
