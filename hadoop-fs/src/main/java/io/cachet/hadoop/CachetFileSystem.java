@@ -21,6 +21,8 @@ import org.apache.hadoop.fs.statistics.IOStatistics;
 import org.apache.hadoop.fs.statistics.IOStatisticsSource;
 import org.apache.hadoop.fs.statistics.impl.IOStatisticsBinding;
 import org.apache.hadoop.util.Progressable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
@@ -28,6 +30,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code cachet://coordinator-host:port/path}: Cachet as a Hadoop FileSystem. The URI's authority
@@ -40,6 +43,9 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
     public static final String SCHEME = "cachet";
     private static final String BLOCK_SIZE_KEY = "fs.cachet.block.size";
     private static final long DEFAULT_BLOCK_SIZE = 128L << 20;
+    private static final Logger log = LoggerFactory.getLogger(CachetFileSystem.class);
+
+    private final AtomicBoolean permissionsIgnoredSaid = new AtomicBoolean();
 
     private URI uri;
     private Path workingDirectory;
@@ -235,6 +241,10 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
     @Override
     public void setPermission(Path path, FsPermission permission) throws IOException {
         getFileStatus(path);
+        if (permissionsIgnoredSaid.compareAndSet(false, true)) {
+            log.info("cachet:// keeps no permissions: setPermission({}, {}) and later calls are ignored; access is controlled by TLS client authentication",
+                    path, permission);
+        }
     }
 
     @Override

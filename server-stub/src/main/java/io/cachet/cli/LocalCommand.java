@@ -1,11 +1,14 @@
 package io.cachet.cli;
 
+import io.cachet.certs.CertificateFiles;
 import io.cachet.certs.DevelopmentCertificates;
 import io.cachet.certs.KeyAlgorithm;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ClientAuth;
+import io.cachet.conf.InternodeEncryption;
 import io.cachet.minicluster.MiniCluster;
+import io.cachet.tls.TlsSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,11 +77,12 @@ final class LocalCommand implements Callable<Integer> {
             }
             if (clientConf != null) {
                 Files.createDirectories(clientConf.toAbsolutePath().getParent());
-                Files.writeString(clientConf, properties(client, false));
+                // Owner-only: a secret given inline with --set would be in it.
+                CertificateFiles.writeSecret(clientConf, properties(client, false));
             }
             PrintWriter out = spec.commandLine().getOut();
             out.printf("Cachet local cluster: coordinator on localhost:%d, %d workers, %s, under-file-system %s%n",
-                    cluster.coordinatorPort(), workers, describeTls(tlsOn, effective), cluster.ufsRoot());
+                    cluster.coordinatorPort(), workers, describeTls(effective), cluster.ufsRoot());
             out.println("Client settings (cachet-site.properties, or -D / spark.hadoop. / catalog properties):");
             out.print(properties(client, true));
             if (certificateAsked && certificates.isEmpty()) {
@@ -100,12 +104,16 @@ final class LocalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String describeTls(boolean tlsOn, CachetConfig config) {
-        if (!tlsOn) {
-            return "plaintext";
+    /** What the cluster runs, from its effective settings (TLS may come from --set as well as --tls). */
+    private static String describeTls(CachetConfig config) {
+        TlsSettings tls = TlsSettings.from(config);
+        String internode = tls.internode().name().toLowerCase(Locale.ROOT);
+        if (!tls.enabled()) {
+            return tls.internode() == InternodeEncryption.NONE ? "plaintext" : "plaintext for clients, internode encryption " + internode;
         }
+        String described = tls.internode() == InternodeEncryption.ALL ? "TLS on every connection" : "TLS for clients, internode encryption " + internode;
         ClientAuth clientAuth = config.get(CachetKeys.TLS_CLIENT_AUTH);
-        return clientAuth == ClientAuth.NONE ? "TLS on every connection" : "TLS on every connection, client certificates " + clientAuth.name().toLowerCase(Locale.ROOT);
+        return clientAuth == ClientAuth.NONE ? described : described + ", client certificates " + clientAuth.name().toLowerCase(Locale.ROOT);
     }
 
     /** One key=value line each; on the terminal, a secret written inline is masked (a ${file:...} reference shows where it lives). */

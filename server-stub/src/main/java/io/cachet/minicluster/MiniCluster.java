@@ -275,7 +275,8 @@ public final class MiniCluster implements AutoCloseable {
                 .build();
     }
 
-    static int freePort() {
+    /** A loopback port free at this moment; another process may take it before the caller binds it. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

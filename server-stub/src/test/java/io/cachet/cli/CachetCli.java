@@ -71,6 +71,9 @@ final class CachetCli {
             if (thread.isAlive()) {
                 throw new AssertionError("The command did not stop within " + Eventually.TIMEOUT + "; printed: " + out() + err());
             }
+            if (exitCode.get() != 0) {
+                throw new AssertionError("The command exited with " + exitCode.get() + "; printed: " + out() + err());
+            }
         }
     }
 }

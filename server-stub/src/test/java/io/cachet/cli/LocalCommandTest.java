@@ -14,6 +14,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +54,8 @@ class LocalCommandTest {
                             CachetKeys.SECURITY_INTERNODE_SECRET.name())
                     .allMatch(CachetKeys::isClientSetting);
             assertThat(Files.readString(directory.resolve("client.properties"))).doesNotContain(keyPassword);
+            assertThat(Files.getPosixFilePermissions(directory.resolve("client.properties"))).as("owner-only")
+                    .containsOnly(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
             // The written settings are enough for a client: it reaches the cluster over TLS.
             Map<String, String> settings = new TreeMap<>();

@@ -7,18 +7,21 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Records the command line ({@code /proc/<pid>/cmdline}, as {@code ps} shows it to anyone on the host)
- * of every process this JVM starts, and what those start, while it runs: the Spark driver, the Worker
- * and the executors that come and go during a job.
+ * Records the command lines ({@code /proc/<pid>/cmdline}, as {@code ps} shows them to anyone on the
+ * host) of every process this JVM starts, and what those start, while it runs: the Spark driver, the
+ * Worker and the executors that come and go during a job. Each process is read on every pass, so one
+ * caught between fork and exec is read again once it runs its own command.
  */
 final class CommandLineWatcher implements AutoCloseable {
     record Seen(long pid, long parentPid, String commandLine) {}
 
-    private final Map<Long, Seen> seen = new ConcurrentHashMap<>();
+    private final Map<Long, Seen> latest = new ConcurrentHashMap<>();
+    private final Set<Seen> every = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -30,8 +33,7 @@ final class CommandLineWatcher implements AutoCloseable {
 
     private void watch() {
         while (running) {
-            ProcessHandle.current().descendants().forEach(process -> seen.computeIfAbsent(process.pid(), pid -> read(process)));
-            seen.values().removeIf(entry -> entry.commandLine().isEmpty());
+            ProcessHandle.current().descendants().forEach(this::read);
             try {
                 // Executors live for seconds at least (a JVM start alone takes longer): this cannot miss one.
                 Thread.sleep(50);
@@ -42,25 +44,29 @@ final class CommandLineWatcher implements AutoCloseable {
         }
     }
 
-    private static Seen read(ProcessHandle process) {
+    private void read(ProcessHandle process) {
         try {
             byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
             String commandLine = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').strip();
-            return new Seen(process.pid(), process.parent().map(ProcessHandle::pid).orElse(-1L), commandLine);
+            if (!commandLine.isEmpty()) {
+                Seen seen = new Seen(process.pid(), process.parent().map(ProcessHandle::pid).orElse(-1L), commandLine);
+                latest.put(process.pid(), seen);
+                every.add(seen);
+            }
         }
         catch (IOException e) {
-            // Gone already, or not yet readable: looked at again on the next pass.
-            return new Seen(process.pid(), -1, "");
+            // Gone already: what was read before stays recorded.
         }
     }
 
-    /** Every process seen so far whose command line runs {@code mainClass}. */
+    /** The processes seen so far whose latest command line runs {@code mainClass}. */
     List<Seen> running(String mainClass) {
-        return seen.values().stream().filter(entry -> entry.commandLine().contains(mainClass)).toList();
+        return latest.values().stream().filter(entry -> entry.commandLine().contains(mainClass)).toList();
     }
 
+    /** Every command line seen, each process's each one. */
     Collection<Seen> all() {
-        return seen.values();
+        return List.copyOf(every);
     }
 
     @Override

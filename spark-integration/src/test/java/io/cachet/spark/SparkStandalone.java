@@ -3,20 +3,25 @@ package io.cachet.spark;
 import io.cachet.testing.Eventually;
 import io.cachet.testing.LeakDetection;
 
+import io.cachet.minicluster.MiniCluster;
+
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
+import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -25,7 +30,9 @@ import java.util.regex.Pattern;
  * path. Executors are the Worker's child processes. Closing it stops both and whatever they started.
  */
 final class SparkStandalone implements AutoCloseable {
-    private static final Pattern ALIVE_WORKERS = Pattern.compile("\"aliveworkers\"\\s*:\\s*([1-9])");
+    private static final Pattern ALIVE_WORKERS = Pattern.compile("\"aliveworkers\"\\s*:\\s*[1-9]");
+    // The Master's own word for its address: it moves to the next port when the one asked for is taken.
+    private static final Pattern MASTER_URL = Pattern.compile("\"url\"\\s*:\\s*\"(spark://[^\"]+)\"");
 
     private final Process master;
     private final Process worker;
@@ -43,31 +50,51 @@ final class SparkStandalone implements AutoCloseable {
     static SparkStandalone start(Path sparkHome, String sparkClasspath, int cores) throws Exception {
         Files.createDirectories(sparkHome.resolve("jars"));
         Files.createDirectories(sparkHome.resolve("conf"));
-        int masterPort = freePort();
-        int masterUiPort = freePort();
-        String masterUrl = "spark://127.0.0.1:" + masterPort;
+        int masterUiPort = MiniCluster.freePort();
         Process master = daemon(sparkHome, sparkClasspath, "master", List.of("org.apache.spark.deploy.master.Master",
-                "--host", "127.0.0.1", "--port", String.valueOf(masterPort), "--webui-port", String.valueOf(masterUiPort)));
+                "--host", "127.0.0.1", "--port", String.valueOf(MiniCluster.freePort()), "--webui-port", String.valueOf(masterUiPort)));
         Process worker = null;
         try {
+            URL state = URI.create("http://127.0.0.1:" + masterUiPort + "/json/").toURL();
+            String masterUrl = awaitMaster(master, state, sparkHome);
             worker = daemon(sparkHome, sparkClasspath, "worker", List.of("org.apache.spark.deploy.worker.Worker", masterUrl,
-                    "--host", "127.0.0.1", "--cores", String.valueOf(cores), "--memory", "2g", "--webui-port", String.valueOf(freePort()),
+                    "--host", "127.0.0.1", "--cores", String.valueOf(cores), "--memory", "2g", "--webui-port", String.valueOf(MiniCluster.freePort()),
                     "--work-dir", sparkHome.resolve("work").toString()));
-            SparkStandalone cluster = new SparkStandalone(master, worker, masterUrl, sparkHome);
-            HttpClient http = HttpClient.newHttpClient();
-            HttpRequest state = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterUiPort + "/json/")).build();
+            Process started = worker;
             Eventually.await("the Spark Master at " + masterUrl + " lists a live Worker (logs in " + sparkHome + ")", () -> {
-                if (!master.isAlive() || !cluster.worker.isAlive()) {
+                if (!master.isAlive() || !started.isAlive()) {
                     throw new IllegalStateException("the Spark Master or Worker exited; see " + sparkHome.resolve("master.log") + " and " + sparkHome.resolve("worker.log"));
                 }
-                return ALIVE_WORKERS.matcher(http.send(state, HttpResponse.BodyHandlers.ofString()).body()).find();
+                return ALIVE_WORKERS.matcher(read(state)).find();
             });
-            return cluster;
+            return new SparkStandalone(master, worker, masterUrl, sparkHome);
         }
         catch (Exception | Error e) {
             stop(worker);
             stop(master);
             throw e;
+        }
+    }
+
+    /** Waits for the Master's web UI and returns the spark:// address it reports. */
+    private static String awaitMaster(Process master, URL state, Path sparkHome) throws Exception {
+        AtomicReference<String> url = new AtomicReference<>();
+        Eventually.await("the Spark Master answers on " + state + " (log in " + sparkHome.resolve("master.log") + ")", () -> {
+            if (!master.isAlive()) {
+                throw new IllegalStateException("the Spark Master exited; see " + sparkHome.resolve("master.log"));
+            }
+            Matcher matcher = MASTER_URL.matcher(read(state));
+            if (matcher.find()) {
+                url.set(matcher.group(1));
+            }
+            return url.get() != null;
+        });
+        return url.get();
+    }
+
+    private static String read(URL url) throws IOException {
+        try (InputStream in = url.openStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
@@ -121,27 +148,31 @@ final class SparkStandalone implements AutoCloseable {
         return builder.start();
     }
 
+    /** Stops a daemon and everything it started (a Worker's executors), and waits until they are all gone. */
     private static void stop(Process process) {
         if (process == null) {
             return;
         }
-        process.descendants().forEach(ProcessHandle::destroy);
-        process.destroy();
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        all.add(process.toHandle());
+        all.forEach(ProcessHandle::destroy);
         try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            for (ProcessHandle handle : all) {
+                try {
+                    handle.onExit().get(60, TimeUnit.SECONDS);
+                }
+                catch (TimeoutException e) {
+                    handle.destroyForcibly();
+                    handle.onExit().get(10, TimeUnit.SECONDS);
+                }
             }
         }
         catch (InterruptedException e) {
-            process.destroyForcibly();
+            all.forEach(ProcessHandle::destroyForcibly);
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot stop " + process.pid(), e);
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,16 +61,25 @@ class SparkStandaloneIT {
     @Test
     void jarsGivenWithDashDashJars() throws Exception {
         Path submitFolder = submitFolder("jars");
-        submit(submitFolder, "/standalone-jars", "--jars", shadedJar() + "," + sparkJar());
+        submit(submitFolder, exampleDefaults(), "/standalone-jars", "--jars", shadedJar() + "," + sparkJar());
     }
 
     @Test
     void jarsOnTheDriverAndExecutorClassPath() throws Exception {
         Path submitFolder = submitFolder("class-path");
         String jars = shadedJar() + File.pathSeparator + sparkJar();
-        submit(submitFolder, "/standalone-class-path",
+        submit(submitFolder, exampleDefaults(), "/standalone-class-path",
                 "--conf", "spark.driver.extraClassPath=" + jars,
                 "--conf", "spark.executor.extraClassPath=" + jars);
+    }
+
+    @Test
+    void thePluginAloneMakesCachetResolvableForDashDashJars() throws Exception {
+        // The example without its spark.hadoop.fs.cachet.impl line: the Cachet plugin must name the class itself.
+        Path defaults = Files.writeString(directory.resolve("spark-defaults-without-fs-impl.conf"), Files.readAllLines(exampleDefaults()).stream()
+                .filter(line -> !line.startsWith("spark.hadoop.fs.cachet.impl"))
+                .collect(Collectors.joining("\n")));
+        submit(submitFolder("plugin-only"), defaults, "/standalone-plugin-only", "--jars", shadedJar() + "," + sparkJar());
     }
 
     /** A folder like the one a user runs spark-submit from: the trust store and its password file beside them. */
@@ -81,8 +91,7 @@ class SparkStandaloneIT {
     }
 
     /** Submits the example job and checks its results, where it ran, and every command line seen meanwhile. */
-    private void submit(Path submitFolder, String path, String... jars) throws Exception {
-        Path defaults = Path.of(System.getProperty("cachet.repository.root"), "examples", "spark", "spark-defaults.conf");
+    private void submit(Path submitFolder, Path defaults, String path, String... jars) throws Exception {
         List<String> arguments = new ArrayList<>(List.of(
                 "--master", spark.masterUrl(),
                 "--properties-file", defaults.toString(),
@@ -114,6 +123,10 @@ class SparkStandaloneIT {
         assertThat(result.exitCode()).as(result.all()).isZero();
         assertThat(result.out()).contains("csv rows: 10000").contains("rows: 10000").contains("bucket 3 rows: 1000").contains("sum of ids: 49995000");
         assertThat(result.all()).doesNotContain(TestPki.PASSWORD);
+    }
+
+    private static Path exampleDefaults() {
+        return Path.of(System.getProperty("cachet.repository.root"), "examples", "spark", "spark-defaults.conf");
     }
 
     private static String shadedJar() {

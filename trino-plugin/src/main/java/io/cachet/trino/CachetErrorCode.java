@@ -1,6 +1,7 @@
 package io.cachet.trino;
 
 import io.cachet.conf.ConfigException;
+import io.trino.parquet.ParquetCorruptionException;
 import io.trino.spi.ErrorCode;
 import io.trino.spi.ErrorCodeSupplier;
 import io.trino.spi.ErrorType;
@@ -22,7 +23,7 @@ import static io.trino.spi.ErrorType.USER_ERROR;
 public enum CachetErrorCode implements ErrorCodeSupplier {
     /** A TLS handshake with a Cachet server failed: trust, host name, protocol or certificate. */
     CACHET_TLS_ERROR(0, EXTERNAL),
-    /** The catalog's Cachet settings cannot be used. */
+    /** The catalog's Cachet settings cannot be used (an unknown key, a bad value, TLS material that does not load). */
     CACHET_CONFIGURATION_ERROR(1, USER_ERROR),
     /** No Cachet server answered. */
     CACHET_UNAVAILABLE(2, EXTERNAL),
@@ -30,7 +31,7 @@ public enum CachetErrorCode implements ErrorCodeSupplier {
     CACHET_FILE_NOT_FOUND(3, EXTERNAL),
     /** Reading or writing a file through Cachet failed. */
     CACHET_FILESYSTEM_ERROR(4, EXTERNAL),
-    /** A file's content is not what its table says (a broken Parquet or CSV file). */
+    /** A Parquet file that is not one, or is broken. */
     CACHET_BAD_DATA(5, EXTERNAL);
 
     // Trino's connectors each take a range of codes; this one is Cachet's.
@@ -55,6 +56,9 @@ public enum CachetErrorCode implements ErrorCodeSupplier {
     /** The most specific code along the cause chain. */
     static CachetErrorCode classify(Throwable failure, CachetErrorCode otherwise) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ParquetCorruptionException) {
+                return CACHET_BAD_DATA;
+            }
             if (cause instanceof SSLException) {
                 return CACHET_TLS_ERROR;
             }

@@ -3,6 +3,7 @@ package io.cachet.trino;
 import com.google.inject.Inject;
 import io.cachet.client.CachetClient;
 import io.cachet.conf.CachetConfig;
+import io.cachet.conf.ConfigException;
 import io.trino.spi.TrinoException;
 
 import java.io.IOException;
@@ -28,7 +29,8 @@ final class CachetFiles implements AutoCloseable {
             try {
                 client = CachetClient.connect(config);
             }
-            catch (IOException e) {
+            catch (IOException | ConfigException e) {
+                // A ConfigException: TLS material that does not load (a missing trust store, a wrong password).
                 throw CachetErrorCode.failure("Catalog %s cannot reach its Cachet cluster".formatted(catalog.name()), e, CachetErrorCode.CACHET_UNAVAILABLE);
             }
         }

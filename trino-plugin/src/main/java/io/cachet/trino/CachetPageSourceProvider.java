@@ -87,7 +87,7 @@ final class CachetPageSourceProvider implements ConnectorPageSourceProvider {
             List<RowGroupInfo> rowGroups = getFilteredRowGroups(split.start(), split.length(), source, metadata, List.of(predicateDomain), List.of(predicate),
                     descriptors, UTC, DOMAIN_COMPACTION_THRESHOLD, options);
             ParquetReader reader = new ParquetReader(Optional.ofNullable(metadata.getFileMetaData().getCreatedBy()), present, false, rowGroups, source, UTC,
-                    newSimpleAggregatedMemoryContext(), options, exception -> CachetErrorCode.failure("Cannot read Parquet file " + split.path(), exception, CachetErrorCode.CACHET_BAD_DATA),
+                    newSimpleAggregatedMemoryContext(), options, exception -> CachetErrorCode.failure("Cannot read Parquet file " + split.path(), exception, CachetErrorCode.CACHET_FILESYSTEM_ERROR),
                     Optional.of(predicate), Optional.empty(), Optional.empty());
             return new ParquetPageSource(reader, source, new PartitionedPages(requested, dataColumns, readerChannel, split.partitionValues()));
         }

@@ -10,7 +10,6 @@ import io.trino.spi.TrinoException;
 import java.util.HashMap;
 import java.util.Map;
 
-import static io.trino.spi.StandardErrorCode.CONFIGURATION_INVALID;
 
 /**
  * A catalog file split in two: the Cachet client keys of DESIGN §3, read by Cachet's own
@@ -33,7 +32,7 @@ record CatalogProperties(CachetConfig cachetConfig, Map<String, String> connecto
         });
         for (String key : cachet.keySet()) {
             if (!CachetKeys.all().containsKey(key)) {
-                throw new TrinoException(CONFIGURATION_INVALID, "Catalog %s: unknown property '%s'. Did you mean '%s'? (the cachet.* keys are listed by `cachet conf --all`)"
+                throw new TrinoException(CachetErrorCode.CACHET_CONFIGURATION_ERROR, "Catalog %s: unknown property '%s'. Did you mean '%s'? (the cachet.* keys are listed by `cachet conf --all`)"
                         .formatted(catalogName, key, CachetKeys.closest(key)));
             }
         }
@@ -47,7 +46,7 @@ record CatalogProperties(CachetConfig cachetConfig, Map<String, String> connecto
             return new CatalogProperties(config, Map.copyOf(connector));
         }
         catch (ConfigException e) {
-            throw new TrinoException(CONFIGURATION_INVALID, "Catalog %s: %s".formatted(catalogName, e.getMessage()), e);
+            throw new TrinoException(CachetErrorCode.CACHET_CONFIGURATION_ERROR, "Catalog %s: %s".formatted(catalogName, e.getMessage()), e);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.cachet.tls.TestPki;
 import io.trino.Session;
 import io.trino.execution.QueryStats;
 import io.trino.spi.ErrorCode;
+import io.trino.spi.TrinoException;
 import io.trino.spi.HostAddress;
 import io.trino.spi.QueryId;
 import io.trino.spi.connector.Connector;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -386,10 +386,27 @@ class TestCachetConnector {
                 .hasMessageContaining("Catalog untrusting cannot reach its Cachet cluster: TLS")
                 .satisfies(failure -> assertThat(errorCode(failure)).isEqualTo(CachetErrorCode.CACHET_TLS_ERROR.toErrorCode()));
 
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
+        Map<String, String> misconfigured = new HashMap<>(secureCatalog);
+        misconfigured.put("cachet.network.tls.truststore.path", directory.resolve("no-such-truststore.p12").toString());
+        // TLS material that does not load is the user's to fix, and is caught when the catalog is created.
+        assertThatThrownBy(() -> runner.createCatalog("misconfigured", "cachet", misconfigured))
+                .isInstanceOfSatisfying(TrinoException.class, failure -> assertThat(failure.getErrorCode()).isEqualTo(CachetErrorCode.CACHET_CONFIGURATION_ERROR.toErrorCode()))
+                .hasMessageContaining("no-such-truststore.p12: the file does not exist. Fix: check cachet.network.tls.truststore.path");
+
+        try (OutputStream out = client.create("/sales/broken/part-0.parquet", true, true)) {
+            out.write("this is not a Parquet file, whatever its name says".getBytes(StandardCharsets.UTF_8));
         }
+        try {
+            assertThatThrownBy(() -> runner.execute("SELECT * FROM cachet.sales.broken"))
+                    .hasMessageContaining("/sales/broken/part-0.parquet")
+                    .satisfies(failure -> assertThat(errorCode(failure)).isEqualTo(CachetErrorCode.CACHET_BAD_DATA.toErrorCode()));
+        }
+        finally {
+            // Other tests list every table of the schema.
+            client.delete("/sales/broken", true);
+        }
+
+        int closedPort = MiniCluster.freePort();
         runner.createCatalog("unreachable", "cachet", Map.of("cachet.coordinator.address", "localhost:" + closedPort));
         assertThatThrownBy(() -> runner.execute("SHOW SCHEMAS FROM unreachable"))
                 .hasMessageContaining("Catalog unreachable cannot reach its Cachet cluster")
@@ -399,7 +416,8 @@ class TestCachetConnector {
     /** The error code Trino's coordinator recorded for a failed query. */
     private ErrorCode errorCode(Throwable failure) {
         assertThat(failure).isInstanceOf(QueryFailedException.class);
-        return runner.getCoordinator().getQueryManager().getFullQueryInfo(((QueryFailedException) failure).getQueryId()).getErrorCode();
+        // The dispatch manager knows every query, also those that failed before they were dispatched.
+        return runner.getCoordinator().getDispatchManager().getQueryInfo(((QueryFailedException) failure).getQueryId()).getErrorCode();
     }
 
     private List<List<Object>> rows(String sql) {
