@@ -4,6 +4,7 @@ import io.cachet.certs.DevelopmentCertificates;
 import io.cachet.certs.KeyAlgorithm;
 import io.cachet.client.CachetClient;
 import io.cachet.client.CachetInputStream;
+import io.cachet.conf.CachetKeys;
 import io.cachet.minicluster.MiniCluster;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,8 +80,8 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
     private Result measure(String name, Map<String, String> tls, Path clusterDirectory) throws IOException {
         Map<String, String> properties = new HashMap<>(tls);
-        properties.put("cachet.worker.cache.size", (2L * sizeMib + 64) + "MiB");
-        properties.put("cachet.client.read.ahead", "16MiB");
+        properties.put(CachetKeys.WORKER_CACHE_SIZE.name(), (2L * sizeMib + 64) + "MiB");
+        properties.put(CachetKeys.CLIENT_READ_AHEAD.name(), "16MiB");
         System.out.printf("-- %s%n", name);
         try (MiniCluster cluster = MiniCluster.builder(clusterDirectory).workers(workers).properties(properties).start();
                 CachetClient client = cluster.newClient()) {
@@ -145,7 +146,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
     private static Map<String, String> tls(DevelopmentCertificates.Layout certificates, String provider) {
         Map<String, String> settings = new HashMap<>(certificates.serverSettings());
-        settings.put("cachet.network.tls.provider", provider);
+        settings.put(CachetKeys.TLS_PROVIDER.name(), provider);
         return settings;
     }
 

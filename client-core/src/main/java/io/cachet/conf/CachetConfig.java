@@ -36,7 +36,6 @@ public final class CachetConfig {
     public static final String SITE_FILE_NAME = "cachet-site.properties";
     public static final String CONF_DIR_VARIABLE = "CACHET_CONF_DIR";
     public static final String MASK = "******";
-    private static final String PREFIX = "cachet.";
     private static final Logger log = LoggerFactory.getLogger(CachetConfig.class);
 
     private final Map<ConfigKey<?>, Object> values;
@@ -149,7 +148,7 @@ public final class CachetConfig {
             Map<String, RawValue> raw = new LinkedHashMap<>();
             for (Layer layer : layers) {
                 layer.properties().forEach((name, value) -> {
-                    if (name.startsWith(PREFIX)) {
+                    if (name.startsWith(CachetKeys.PREFIX)) {
                         raw.put(name, new RawValue(value, layer.source()));
                     }
                 });

@@ -21,7 +21,9 @@ import static io.cachet.conf.ValueType.ofEnum;
 
 /** The catalogue of every {@code cachet.*} key. A key that is not declared here is unknown. */
 public final class CachetKeys {
-    private static final String TLS = "cachet.network.tls.";
+    /** What every Cachet key starts with; engines pass on the properties that do. */
+    public static final String PREFIX = "cachet.";
+    private static final String TLS = PREFIX + "network.tls.";
 
     // TLS: whether, and with what identity
     public static final ConfigKey<Boolean> TLS_ENABLED = ConfigKey.of(TLS + "enabled", BOOLEAN, false,

@@ -1,5 +1,6 @@
 package io.cachet.tls;
 
+import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ConfigException;
 
 import java.util.List;
@@ -48,7 +49,7 @@ final class CipherSuites {
      * unknown or not AEAD.
      */
     static List<String> ciphers(Optional<List<String>> configured, Set<String> supported, String provider) {
-        String key = "cachet.network.tls.ciphers";
+        String key = CachetKeys.TLS_CIPHERS.name();
         if (configured.isEmpty()) {
             return DEFAULT_CIPHERS.stream().filter(supported::contains).toList();
         }

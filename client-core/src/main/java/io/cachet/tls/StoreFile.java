@@ -55,7 +55,7 @@ final class StoreFile {
             return StoreType.PEM;
         }
         throw new ConfigException("%s %s is neither a JKS, a PKCS#12 nor a PEM file%s. Fix: check %s"
-                .formatted(capitalized(role), path, content.length == 0 ? " (it is empty)" : "", role.key("path")));
+                .formatted(capitalized(role), path, content.length == 0 ? " (it is empty)" : "", role.pathKey()));
     }
 
     /** The detected type, after checking that a configured type agrees with the content. */
@@ -63,7 +63,7 @@ final class StoreFile {
         StoreType detected = detect(content, path, role);
         if (configured.isPresent() && configured.get() != detected) {
             throw new ConfigException("%s %s is a %s file, but %s says %s. Fix: remove %s (the format is detected from the content) or set it to %s"
-                    .formatted(capitalized(role), path, detected, role.key("type"), configured.get(), role.key("type"), detected.name().toLowerCase()));
+                    .formatted(capitalized(role), path, detected, role.typeKey(), configured.get(), role.typeKey(), detected.name().toLowerCase()));
         }
         return detected;
     }
@@ -77,12 +77,12 @@ final class StoreFile {
         }
         catch (IOException e) {
             if (e.getCause() instanceof UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password")) {
-                String fix = password.isPresent() ? "check " + role.key("password") : "set " + role.key("password");
+                String fix = password.isPresent() ? "check " + role.passwordKey() : "set " + role.passwordKey();
                 throw new ConfigException("Cannot open %s %s: the password is wrong%s (or the file is damaged). Fix: %s"
                         .formatted(role.noun(), path, password.isPresent() ? "" : " or missing", fix));
             }
             throw new ConfigException("Cannot open %s %s as %s: %s. Fix: check the file and %s"
-                    .formatted(role.noun(), path, type, e.getMessage(), role.key("type")), e);
+                    .formatted(role.noun(), path, type, e.getMessage(), role.typeKey()), e);
         }
         catch (GeneralSecurityException e) {
             throw new ConfigException("Cannot open %s %s as %s: %s".formatted(role.noun(), path, type, e.getMessage()), e);

@@ -1,5 +1,6 @@
 package io.cachet.tls;
 
+import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ClientAuth;
 import io.cachet.conf.ConfigException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -111,7 +112,7 @@ public final class TlsContexts {
                     case OPTIONAL -> io.netty.handler.ssl.ClientAuth.OPTIONAL;
                     case REQUIRED -> io.netty.handler.ssl.ClientAuth.REQUIRE;
                 })
-                .protocols(CipherSuites.protocols(settings.serverProtocols(), "cachet.network.tls.server.protocols"))
+                .protocols(CipherSuites.protocols(settings.serverProtocols(), CachetKeys.TLS_SERVER_PROTOCOLS.name()))
                 .ciphers(ciphers);
         log.debug("Data plane TLS server context: provider {}", provider);
         return build(builder::build, "data plane server");
@@ -123,7 +124,7 @@ public final class TlsContexts {
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(provider)
                 .trustManager(material.trustManager())
-                .protocols(CipherSuites.protocols(settings.clientProtocols(), "cachet.network.tls.client.protocols"))
+                .protocols(CipherSuites.protocols(settings.clientProtocols(), CachetKeys.TLS_CLIENT_PROTOCOLS.name()))
                 .ciphers(ciphers)
                 // Explicit, so -Dio.netty.handler.ssl.defaultEndpointVerificationAlgorithm=NONE (set by Spark) cannot turn it off.
                 .endpointIdentificationAlgorithm(settings.hostnameVerification() ? ENDPOINT_IDENTIFICATION : null);
@@ -152,7 +153,7 @@ public final class TlsContexts {
                     case OPTIONAL -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.OPTIONAL;
                     case REQUIRED -> io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE;
                 })
-                .protocols(CipherSuites.protocols(settings.serverProtocols(), "cachet.network.tls.server.protocols"))
+                .protocols(CipherSuites.protocols(settings.serverProtocols(), CachetKeys.TLS_SERVER_PROTOCOLS.name()))
                 .ciphers(ciphers);
         return build(builder::build, "gRPC server");
     }
@@ -162,7 +163,7 @@ public final class TlsContexts {
         List<String> ciphers = grpcCiphers();
         var builder = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient(), provider)
                 .trustManager(material.trustManager())
-                .protocols(CipherSuites.protocols(settings.clientProtocols(), "cachet.network.tls.client.protocols"))
+                .protocols(CipherSuites.protocols(settings.clientProtocols(), CachetKeys.TLS_CLIENT_PROTOCOLS.name()))
                 .ciphers(ciphers)
                 .endpointIdentificationAlgorithm(settings.hostnameVerification() ? ENDPOINT_IDENTIFICATION : null);
         material.keyManager().ifPresent(builder::keyManager);
@@ -215,9 +216,9 @@ public final class TlsContexts {
     }
 
     private static ConfigException openSslUnavailable(String library, Throwable cause) {
-        return new ConfigException(("cachet.network.tls.provider=openssl, but OpenSSL (BoringSSL from %s) cannot be loaded on this machine: %s. "
-                + "Fix: set cachet.network.tls.provider=jdk or auto, or put the netty-tcnative-boringssl-static jar for this platform on the classpath")
-                .formatted(library, cause), cause);
+        return new ConfigException(("%s=openssl, but OpenSSL (BoringSSL from %s) cannot be loaded on this machine: %s. "
+                + "Fix: set %s=jdk or auto, or put the netty-tcnative-boringssl-static jar for this platform on the classpath")
+                .formatted(CachetKeys.TLS_PROVIDER.name(), library, cause, CachetKeys.TLS_PROVIDER.name()), cause);
     }
 
     private interface ContextFactory<T> {

@@ -1,5 +1,6 @@
 package io.cachet.tls;
 
+import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ConfigException;
 import io.cachet.conf.StoreType;
 import io.cachet.tls.TlsSettings.IdentitySource;
@@ -48,14 +49,14 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
 
     private static TlsIdentity fromKeyStore(KeyStoreIdentity source) {
         StoreRole role = StoreRole.KEY_STORE;
-        byte[] content = StoreFile.read(source.path(), role, role.key("path"));
+        byte[] content = StoreFile.read(source.path(), role, role.pathKey());
         StoreType type = StoreFile.type(content, source.path(), role, source.type());
         if (type == StoreType.PEM) {
             throw new ConfigException("Key store %s is a PEM file. Fix: give PEM files as cachet.network.tls.certificate.path and cachet.network.tls.key.path instead"
                     .formatted(source.path()));
         }
         if (source.password().isEmpty()) {
-            throw new ConfigException("Key store %s needs a password. Fix: set %s".formatted(source.path(), role.key("password")));
+            throw new ConfigException("Key store %s needs a password. Fix: set %s".formatted(source.path(), role.passwordKey()));
         }
         KeyStore store = StoreFile.load(content, type, source.path(), source.password(), role);
         try {
@@ -67,12 +68,12 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
             }
             if (keyAliases.isEmpty()) {
                 throw new ConfigException("Key store %s holds no private key (only trusted certificates). Fix: point %s at a store with this node's key, or use it as a trust store"
-                        .formatted(source.path(), role.key("path")));
+                        .formatted(source.path(), role.pathKey()));
             }
             String alias = source.alias()
                     .map(wanted -> keyAliases.stream().filter(wanted::equalsIgnoreCase).findFirst().orElseThrow(() -> new ConfigException(
                             "Alias '%s' not found in key store %s; its keys are: %s. Fix: set %s to one of them"
-                                    .formatted(wanted, source.path(), keyAliases, role.key("alias")))))
+                                    .formatted(wanted, source.path(), keyAliases, role.aliasKey()))))
                     .orElse(keyAliases.get(0));
             char[] keyPassword = source.keyPassword().or(source::password).orElseThrow().toCharArray();
             PrivateKey key;
@@ -81,7 +82,7 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
             }
             catch (UnrecoverableKeyException e) {
                 throw new ConfigException("Cannot read private key '%s' in key store %s: the key password is wrong. Fix: set %s (it defaults to %s)"
-                        .formatted(alias, source.path(), role.key("key.password"), role.key("password")));
+                        .formatted(alias, source.path(), CachetKeys.TLS_KEYSTORE_KEY_PASSWORD.name(), role.passwordKey()));
             }
             List<X509Certificate> chain = new ArrayList<>();
             for (java.security.cert.Certificate certificate : store.getCertificateChain(alias)) {
@@ -95,12 +96,12 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
     }
 
     private static TlsIdentity fromPem(PemIdentity source) {
-        String certificateKey = "cachet.network.tls.certificate.path";
-        String keyKey = "cachet.network.tls.key.path";
+        String certificateKey = CachetKeys.TLS_CERTIFICATE_PATH.name();
+        String keyKey = CachetKeys.TLS_KEY_PATH.name();
         byte[] certificates = StoreFile.read(source.certificatePath(), StoreRole.KEY_STORE, certificateKey);
         byte[] key = StoreFile.read(source.keyPath(), StoreRole.KEY_STORE, keyKey);
         List<X509Certificate> chain = PemFiles.certificates(certificates, source.certificatePath(), certificateKey);
-        PrivateKey privateKey = PemFiles.privateKey(key, source.keyPath(), source.keyPassword(), keyKey, "cachet.network.tls.key.password");
+        PrivateKey privateKey = PemFiles.privateKey(key, source.keyPath(), source.keyPassword(), keyKey, CachetKeys.TLS_KEY_PASSWORD.name());
         return new TlsIdentity("pem", privateKey, chain, source.toString());
     }
 

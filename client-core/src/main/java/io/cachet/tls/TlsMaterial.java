@@ -1,5 +1,6 @@
 package io.cachet.tls;
 
+import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -188,7 +189,7 @@ public final class TlsMaterial {
     private static List<X509CRL> revocationLists(List<Path> files) {
         List<X509CRL> crls = new ArrayList<>();
         for (Path file : files) {
-            byte[] content = StoreFile.read(file, StoreRole.TRUST_STORE, "cachet.network.tls.crl.path");
+            byte[] content = StoreFile.read(file, StoreRole.TRUST_STORE, CachetKeys.TLS_CRL_PATH.name());
             try {
                 for (CRL crl : CertificateFactory.getInstance("X.509").generateCRLs(new ByteArrayInputStream(content))) {
                     crls.add((X509CRL) crl);

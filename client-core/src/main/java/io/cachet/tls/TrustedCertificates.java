@@ -33,14 +33,14 @@ record TrustedCertificates(List<X509Certificate> certificates, String origin) {
 
     private static TrustedCertificates fromFile(TrustSource source) {
         StoreRole role = StoreRole.TRUST_STORE;
-        byte[] content = StoreFile.read(source.path(), role, role.key("path"));
+        byte[] content = StoreFile.read(source.path(), role, role.pathKey());
         StoreType type = StoreFile.type(content, source.path(), role, source.type());
         Map<String, X509Certificate> byAlias = type == StoreType.PEM
                 ? pemEntries(content, source)
                 : storeEntries(StoreFile.load(content, type, source.path(), source.password(), role), source);
         if (byAlias.isEmpty()) {
             throw new ConfigException("Trust store %s holds no trusted certificates. Fix: import the CA certificate, or check %s"
-                    .formatted(source.path(), role.key("path")));
+                    .formatted(source.path(), role.pathKey()));
         }
         if (source.alias().isEmpty()) {
             return new TrustedCertificates(new ArrayList<>(byAlias.values()), source.toString());
@@ -51,7 +51,7 @@ record TrustedCertificates(List<X509Certificate> certificates, String origin) {
                 .findFirst()
                 .map(entry -> new TrustedCertificates(List.of(entry.getValue()), source.toString()))
                 .orElseThrow(() -> new ConfigException("Alias '%s' not found in trust store %s; its entries are: %s. Fix: set %s to one of them"
-                        .formatted(wanted, source.path(), byAlias.keySet(), role.key("alias"))));
+                        .formatted(wanted, source.path(), byAlias.keySet(), role.aliasKey())));
     }
 
     private static Map<String, X509Certificate> storeEntries(KeyStore store, TrustSource source) {
@@ -72,7 +72,7 @@ record TrustedCertificates(List<X509Certificate> certificates, String origin) {
     /** PEM bundles have no aliases: each certificate is known by its common name (or its subject when it has none). */
     private static Map<String, X509Certificate> pemEntries(byte[] content, TrustSource source) {
         Map<String, X509Certificate> entries = new LinkedHashMap<>();
-        for (X509Certificate certificate : PemFiles.certificates(content, source.path(), StoreRole.TRUST_STORE.key("path"))) {
+        for (X509Certificate certificate : PemFiles.certificates(content, source.path(), StoreRole.TRUST_STORE.pathKey())) {
             entries.put(CertificateDetails.commonName(certificate).orElse(CertificateDetails.subject(certificate)), certificate);
         }
         return entries;

@@ -66,7 +66,7 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         setConf(conf);
         Map<String, String> properties = new HashMap<>();
         for (Map.Entry<String, String> entry : conf) {
-            if (entry.getKey().startsWith("cachet.")) {
+            if (entry.getKey().startsWith(CachetKeys.PREFIX)) {
                 // get() applies Hadoop's variable expansion, as every other Hadoop setting gets.
                 properties.put(entry.getKey(), conf.get(entry.getKey()));
             }

@@ -101,7 +101,7 @@ public final class MiniCluster implements AutoCloseable {
         Map<String, String> client = new HashMap<>(properties);
         // Whoever holds the cluster secret can act as a node: clients never get it.
         client.remove(CachetKeys.SECURITY_INTERNODE_SECRET.name());
-        client.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
+        client.put(CachetKeys.COORDINATOR_ADDRESS.name(), "localhost:" + coordinatorPort);
         return client;
     }
 
@@ -226,22 +226,22 @@ public final class MiniCluster implements AutoCloseable {
 
     private Map<String, String> coordinatorSettings() {
         Map<String, String> settings = new HashMap<>(coordinatorProperties);
-        settings.put("cachet.coordinator.bind.host", "127.0.0.1");
-        settings.put("cachet.coordinator.rpc.port", String.valueOf(coordinatorPort));
+        settings.put(CachetKeys.COORDINATOR_BIND_HOST.name(), "127.0.0.1");
+        settings.put(CachetKeys.COORDINATOR_RPC_PORT.name(), String.valueOf(coordinatorPort));
         return settings;
     }
 
     private Node startWorker(int index) throws IOException {
         String host = workerHosts.isEmpty() ? "localhost" : workerHosts.get(index % workerHosts.size());
         Map<String, String> settings = new HashMap<>(workerProperties.getOrDefault(index, Map.of()));
-        settings.put("cachet.worker.hostname", host);
-        settings.put("cachet.worker.bind.host", host.equals("localhost") ? "127.0.0.1" : host);
+        settings.put(CachetKeys.WORKER_HOSTNAME.name(), host);
+        settings.put(CachetKeys.WORKER_BIND_HOST.name(), host.equals("localhost") ? "127.0.0.1" : host);
         int[] ports = workerPorts.computeIfAbsent(index, any -> new int[] {freePort(), freePort()});
         int rpcPort = ports[0];
-        settings.put("cachet.worker.rpc.port", String.valueOf(rpcPort));
-        settings.put("cachet.worker.data.port", String.valueOf(ports[1]));
-        settings.put("cachet.worker.cache.dir", workerCacheDirectory(index).toString());
-        settings.put("cachet.worker.ufs.root", ufsRoot.toUri().toString());
+        settings.put(CachetKeys.WORKER_RPC_PORT.name(), String.valueOf(rpcPort));
+        settings.put(CachetKeys.WORKER_DATA_PORT.name(), String.valueOf(ports[1]));
+        settings.put(CachetKeys.WORKER_CACHE_DIR.name(), workerCacheDirectory(index).toString());
+        settings.put(CachetKeys.WORKER_UFS_ROOT.name(), ufsRoot.toUri().toString());
         Map<String, String> merged = nodeProperties(settings);
         if (separateProcesses) {
             return ProcessNode.start("worker", serverClasspath, merged, directory.resolve("worker-" + index + ".log"), rpcPort);
@@ -251,7 +251,7 @@ public final class MiniCluster implements AutoCloseable {
 
     private Map<String, String> nodeProperties(Map<String, String> own) {
         Map<String, String> merged = new HashMap<>();
-        merged.put("cachet.coordinator.address", "localhost:" + coordinatorPort);
+        merged.put(CachetKeys.COORDINATOR_ADDRESS.name(), "localhost:" + coordinatorPort);
         // Quicker than production (3s, 30s) so tests see expiry soon, and still generous for a busy machine.
         merged.put(CachetKeys.WORKER_HEARTBEAT_INTERVAL.name(), "500ms");
         merged.put(CachetKeys.COORDINATOR_WORKER_TIMEOUT.name(), "10s");

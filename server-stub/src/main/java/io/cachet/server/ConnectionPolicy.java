@@ -1,5 +1,6 @@
 package io.cachet.server;
 
+import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ClientAuth;
 import io.cachet.conf.ConfigException;
 import io.cachet.conf.InternodeEncryption;
@@ -36,8 +37,9 @@ public record ConnectionPolicy(boolean tlsMaterial, boolean plaintextClients, In
         InternodeEncryption internode = settings.internode();
         if (!settings.canServeTls()) {
             if (settings.enabled() || internode != InternodeEncryption.NONE) {
-                throw new ConfigException(("cachet.network.tls.enabled=%s and cachet.network.tls.internode.encryption=%s need this server's own certificate. "
-                        + "Fix: set cachet.network.tls.keystore.path (or certificate.path and key.path)").formatted(settings.enabled(), internode.name().toLowerCase()));
+                throw new ConfigException(("%s=%s and %s=%s need this server's own certificate. Fix: set %s (or %s and %s)").formatted(
+                        CachetKeys.TLS_ENABLED.name(), settings.enabled(), CachetKeys.TLS_INTERNODE_ENCRYPTION.name(), internode.name().toLowerCase(),
+                        CachetKeys.TLS_KEYSTORE_PATH.name(), CachetKeys.TLS_CERTIFICATE_PATH.name(), CachetKeys.TLS_KEY_PATH.name()));
             }
             return new ConnectionPolicy(false, true, internode, dc, rack);
         }
@@ -45,9 +47,9 @@ public record ConnectionPolicy(boolean tlsMaterial, boolean plaintextClients, In
         // transitional keeps taking plaintext clients too, so a downgrade can move clients back first.
         boolean plaintextClients = !settings.enabled() || internode == InternodeEncryption.TRANSITIONAL;
         if (internode == InternodeEncryption.DC || internode == InternodeEncryption.RACK) {
-            log.warn(("cachet.network.tls.internode.encryption={}: plaintext calls from peers are accepted when they say they are in the same {}, "
+            log.warn(("{}={}: plaintext calls from peers are accepted when they say they are in the same {}, "
                     + "and nothing authenticates what a plaintext peer says{}. Use internode.encryption=all where that matters"),
-                    internode.name().toLowerCase(), internode == InternodeEncryption.DC ? "dc" : "dc and rack",
+                    CachetKeys.TLS_INTERNODE_ENCRYPTION.name(), internode.name().toLowerCase(), internode == InternodeEncryption.DC ? "dc" : "dc and rack",
                     settings.clientAuth() == ClientAuth.REQUIRED ? " (client.auth=required only checks peers that use TLS)" : "");
         }
         return new ConnectionPolicy(true, plaintextClients, internode, dc, rack);

@@ -171,9 +171,9 @@ public final class WorkerServer implements AutoCloseable {
     /** AUTO picks zero-copy sendfile without TLS and mapped buffers with it; sendfile cannot go through a TLS engine. */
     static FileTransferMode transferMode(FileTransferMode configured, boolean tls) {
         if (configured == FileTransferMode.TRANSFER && tls) {
-            throw new ConfigException(("cachet.worker.network.netty.file.transfer=transfer cannot be used with TLS: zero-copy sendfile hands file bytes "
+            throw new ConfigException(("%s=transfer cannot be used with TLS: zero-copy sendfile hands file bytes "
                     + "straight to the socket, past the TLS engine, so they would leave unencrypted. Fix: set it to auto (or mapped), "
-                    + "or turn TLS off with cachet.network.tls.enabled=false"));
+                    + "or turn TLS off with %s=false").formatted(CachetKeys.WORKER_FILE_TRANSFER.name(), CachetKeys.TLS_ENABLED.name()));
         }
         if (configured == FileTransferMode.AUTO) {
             return tls ? FileTransferMode.MAPPED : FileTransferMode.TRANSFER;

@@ -1,5 +1,6 @@
 package io.cachet.spark;
 
+import io.cachet.conf.CachetKeys;
 import org.apache.spark.api.plugin.ExecutorPlugin;
 import org.apache.spark.api.plugin.PluginContext;
 import org.slf4j.Logger;
@@ -25,9 +26,9 @@ final class CachetExecutorPlugin implements ExecutorPlugin {
         if (shipped != null) {
             Path trust = writeTrust(shipped);
             // The executor's own settings carry no trust store: these JVM-level settings fill the gap.
-            System.setProperty("cachet.network.tls.truststore.path", trust.toString());
-            System.setProperty("cachet.network.tls.truststore.type", "pem");
-            System.clearProperty("cachet.network.tls.truststore.password");
+            System.setProperty(CachetKeys.TLS_TRUSTSTORE_PATH.name(), trust.toString());
+            System.setProperty(CachetKeys.TLS_TRUSTSTORE_TYPE.name(), "pem");
+            System.clearProperty(CachetKeys.TLS_TRUSTSTORE_PASSWORD.name());
             log.info("Cachet: executor {} trusts the certificates shipped by the driver ({})", context.executorID(), trust);
         }
         CachetMetrics.register(context.metricRegistry());

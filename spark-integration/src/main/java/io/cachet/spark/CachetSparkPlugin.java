@@ -11,7 +11,8 @@ import org.apache.spark.api.plugin.SparkPlugin;
  */
 public final class CachetSparkPlugin implements SparkPlugin {
     /** The key under which the driver hands executors its trusted certificates (PEM, public material only). */
-    static final String SHIPPED_TRUST = "cachet.spark.shipped.trust.pem";
+    // A key of the plugin's own conf between driver and executors, not a Cachet setting.
+    static final String SHIPPED_TRUST = "shipped.trust.pem";
 
     @Override
     public DriverPlugin driverPlugin() {

@@ -1,6 +1,7 @@
 package io.cachet.spark;
 
 import io.cachet.conf.CachetConfig;
+import io.cachet.conf.CachetKeys;
 import org.apache.hadoop.conf.Configuration;
 
 import java.util.HashMap;
@@ -13,7 +14,7 @@ final class SparkCachetConfig {
     static CachetConfig from(Configuration hadoopConfiguration) {
         Map<String, String> properties = new HashMap<>();
         for (Map.Entry<String, String> entry : hadoopConfiguration) {
-            if (entry.getKey().startsWith("cachet.")) {
+            if (entry.getKey().startsWith(CachetKeys.PREFIX)) {
                 properties.put(entry.getKey(), hadoopConfiguration.get(entry.getKey()));
             }
         }

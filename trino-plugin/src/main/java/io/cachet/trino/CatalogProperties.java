@@ -17,16 +17,16 @@ import java.util.Map;
  * file), and the connector's properties for airlift. {@code cachet.coordinator.address} is both.
  */
 record CatalogProperties(CachetConfig cachetConfig, Map<String, String> connectorProperties) {
-    private static final String CONNECTOR_PREFIX = "cachet.trino.";
+    private static final String CONNECTOR_PREFIX = CachetKeys.PREFIX + "trino.";
 
     static CatalogProperties of(String catalogName, Map<String, String> catalog) {
         Map<String, String> cachet = new HashMap<>();
         Map<String, String> connector = new HashMap<>();
         catalog.forEach((key, value) -> {
-            if (key.startsWith("cachet.") && !key.startsWith(CONNECTOR_PREFIX)) {
+            if (key.startsWith(CachetKeys.PREFIX) && !key.startsWith(CONNECTOR_PREFIX)) {
                 cachet.put(key, value);
             }
-            if (!key.startsWith("cachet.") || key.startsWith(CONNECTOR_PREFIX) || key.equals(CachetKeys.COORDINATOR_ADDRESS.name())) {
+            if (!key.startsWith(CachetKeys.PREFIX) || key.startsWith(CONNECTOR_PREFIX) || key.equals(CachetKeys.COORDINATOR_ADDRESS.name())) {
                 connector.put(key, value);
             }
         });
