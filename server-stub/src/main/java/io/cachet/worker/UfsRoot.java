@@ -672,6 +672,21 @@ final class UfsRoot {
 
     /** This worker's staging folder for writes in progress, created when missing. */
     private SecureDirectoryStream<Path> openStaging() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return openStagingOnce();
+            }
+            catch (NoSuchFileException e) {
+                // Another worker sharing this root created the shared staging folder at the same moment: its rename
+                // replaced the (empty) one held here. Walk again.
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private SecureDirectoryStream<Path> openStagingOnce() throws IOException {
         try (Entry staging = new Entry(openRoot(), Path.of(STAGING), "/" + STAGING)) {
             if (staging.attributes().isEmpty()) {
                 createDirectoryIn(staging);
