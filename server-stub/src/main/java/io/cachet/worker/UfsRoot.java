@@ -70,6 +70,8 @@ final class UfsRoot {
     private final RefusalLog refusals = new RefusalLog(UfsRoot.class);
     /** Non-overwriting commits check and rename under this lock, so two creators on this worker cannot both win. */
     private final Object commits = new Object();
+    /** This worker's writes set up its staging folder one at a time (see openStaging). */
+    private final Object stagingLock = new Object();
 
     private UfsRoot(Path root, String workerId) {
         this.root = root;
@@ -672,15 +674,19 @@ final class UfsRoot {
 
     /** This worker's staging folder for writes in progress, created when missing. */
     private SecureDirectoryStream<Path> openStaging() throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return openStagingOnce();
-            }
-            catch (NoSuchFileException e) {
-                // Another worker sharing this root created the shared staging folder at the same moment: its rename
-                // replaced the (empty) one held here. Walk again.
-                if (attempt == 3) {
-                    throw e;
+        // One at a time within this worker: a rename that makes a folder replaces an empty one of the same name, so
+        // two of its first writes at once would replace the worker's new folder under each other.
+        synchronized (stagingLock) {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return openStagingOnce();
+                }
+                catch (NoSuchFileException e) {
+                    // Another worker sharing this root created the shared staging folder at the same moment: its rename
+                    // replaced the (empty) one held here. Walk again.
+                    if (attempt == 3) {
+                        throw e;
+                    }
                 }
             }
         }

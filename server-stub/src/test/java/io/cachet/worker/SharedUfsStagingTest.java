@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Workers sharing one under-file-system root each create their staging folder on their first write.
  * When two do it at the same moment, the later rename replaces the earlier, still empty, shared
- * staging folder under the first worker: its write must still go through.
+ * staging folder under the first worker; when one worker's first writes start together, they must not
+ * replace the worker's own folder under each other. Every write must go through.
  */
 class SharedUfsStagingTest {
     @Test
@@ -44,6 +45,36 @@ class SharedUfsStagingTest {
         }
         finally {
             workers.shutdownNow();
+        }
+    }
+
+    @Test
+    void oneWorkersFirstWritesStartingAtOnceAllCommit(@TempDir Path directory) throws Exception {
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 200; round++) {
+                Path root = Files.createDirectories(directory.resolve("root-" + round));
+                UfsRoot ufs = UfsRoot.of(root.toString(), "worker-a");
+                CyclicBarrier start = new CyclicBarrier(4);
+                List<Future<?>> writes = new java.util.ArrayList<>();
+                for (int writer = 0; writer < 4; writer++) {
+                    String name = "/file-" + writer;
+                    writes.add(writers.submit(() -> {
+                        start.await();
+                        ufs.createTemporary(name, true, false).commit();
+                        return null;
+                    }));
+                }
+                for (Future<?> write : writes) {
+                    write.get(60, TimeUnit.SECONDS);
+                }
+                try (var files = Files.list(root)) {
+                    assertThat(files.filter(file -> file.getFileName().toString().startsWith("file-"))).as("round %d", round).hasSize(4);
+                }
+            }
+        }
+        finally {
+            writers.shutdownNow();
         }
     }
 }
