@@ -4,6 +4,12 @@ import com.google.common.net.HostAndPort;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ConfigException;
+import io.cachet.conf.MembershipStore;
+import io.cachet.etcd.EtcdClient;
+import io.cachet.etcd.EtcdSettings;
+import io.cachet.membership.CoordinatorMembership;
+import io.cachet.membership.EtcdMembership;
+import io.cachet.membership.MembershipSource;
 import io.cachet.routing.CachetPaths;
 import io.cachet.routing.HashRing;
 import io.cachet.routing.WorkerAddress;
@@ -17,7 +23,6 @@ import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
 import io.cachet.rpc.proto.DeleteRequest;
-import io.cachet.rpc.proto.GetMembershipRequest;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.MkdirsRequest;
 import io.cachet.rpc.proto.PathRequest;
@@ -62,7 +67,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The Cachet file API. Finds the worker that owns a path by consistent hashing over the membership
- * the coordinator serves, talks gRPC for metadata and the framed data protocol for bytes, keeps
+ * the coordinator serves (or, with {@code cachet.membership.store=etcd}, that etcd holds: then the
+ * coordinator is needed only for load and free jobs), talks gRPC for metadata and the framed data protocol for bytes, keeps
  * connections per worker, and when a worker stops answering, retries on the worker that will own
  * the path once the coordinator expires it.
  */
@@ -79,6 +85,7 @@ public final class CachetClient implements AutoCloseable {
     private final long readAhead;
     private final HostAndPort coordinatorAddress;
     private final ManagedChannel coordinator;
+    private final MembershipSource membershipSource;
     private final Map<String, ManagedChannel> workerChannels = new ConcurrentHashMap<>();
     private final Map<String, Long> suspectedUntil = new ConcurrentHashMap<>();
     private final EventLoopGroup dataGroup;
@@ -98,7 +105,13 @@ public final class CachetClient implements AutoCloseable {
         this.virtualNodes = config.get(CachetKeys.ROUTING_VIRTUAL_NODES);
         this.readAhead = config.get(CachetKeys.CLIENT_READ_AHEAD);
         this.coordinatorAddress = parseAddress(config.get(CachetKeys.COORDINATOR_ADDRESS));
+        // etcd first: its settings and TLS files are checked before anything is opened.
+        Optional<EtcdClient> etcd = config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD
+                ? Optional.of(EtcdClient.create(EtcdSettings.from(config)))
+                : Optional.empty();
         this.coordinator = GrpcChannels.open(coordinatorAddress.getHost(), coordinatorAddress.getPort(), tls);
+        this.membershipSource = etcd.<MembershipSource>map(client -> new EtcdMembership(client, true))
+                .orElseGet(() -> new CoordinatorMembership(coordinator, coordinatorAddress, timeout));
         countHandshake();
         this.dataGroup = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-client-data", true), NioIoHandler.newFactory());
         this.dataConnections = new DataConnectionPool(new Bootstrap().group(dataGroup).channel(NioSocketChannel.class), tls, timeout,
@@ -106,7 +119,7 @@ public final class CachetClient implements AutoCloseable {
         this.refresher = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-client-membership", true));
     }
 
-    /** Connects to the coordinator named by {@code cachet.coordinator.address} and loads the membership. */
+    /** Connects to the membership store ({@code cachet.membership.store}: the coordinator, or etcd) and loads the membership. */
     public static CachetClient connect(CachetConfig config) throws IOException {
         return connect(config, new ClientMetrics());
     }
@@ -125,6 +138,7 @@ public final class CachetClient implements AutoCloseable {
         }
         long refreshMillis = config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH).toMillis();
         client.refresher.scheduleWithFixedDelay(client::refreshQuietly, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
+        client.membershipSource.onChange(client::refreshSoon);
         return client;
     }
 
@@ -146,7 +160,7 @@ public final class CachetClient implements AutoCloseable {
         String normalized = CachetPaths.normalize(path);
         return ring.owner(normalized, worker -> !isSuspected(worker))
                 .or(() -> ring.owner(normalized))
-                .orElseThrow(() -> new IOException("No workers are registered with the coordinator at " + coordinatorAddress));
+                .orElseThrow(() -> new IOException("No workers are registered in " + membershipSource.describe()));
     }
 
     public FileStatus status(String path) throws IOException {
@@ -249,9 +263,7 @@ public final class CachetClient implements AutoCloseable {
     public void refreshMembership() throws IOException {
         Membership membership;
         try {
-            membership = CoordinatorServiceGrpc.newBlockingStub(coordinator)
-                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .getMembership(GetMembershipRequest.getDefaultInstance());
+            membership = membershipSource.fetch();
         }
         catch (StatusRuntimeException e) {
             throw transportFailure(e, "coordinator", new InetSocketAddress(coordinatorAddress.getHost(), coordinatorAddress.getPort()));
@@ -267,7 +279,7 @@ public final class CachetClient implements AutoCloseable {
                 // coordinator problem: routing to nothing would fail every call, the workers known may well still serve.
                 if (!emptyListSeen) {
                     emptyListSeen = true;
-                    log.warn("The coordinator at {} lists no workers; going on with the {} known until it lists some", coordinatorAddress, ring.workers().size());
+                    log.warn("{} lists no workers; going on with the {} known until it lists some", membershipSource.describe(), ring.workers().size());
                 }
                 return;
             }
@@ -297,6 +309,7 @@ public final class CachetClient implements AutoCloseable {
     @Override
     public void close() {
         refresher.shutdownNow();
+        membershipSource.close();
         dataConnections.close();
         workerChannels.values().forEach(GrpcChannels::close);
         workerChannels.clear();
@@ -544,24 +557,34 @@ public final class CachetClient implements AutoCloseable {
         return true;
     }
 
-    /** The scheduled refresh: a coordinator that cannot be reached is said once; the client keeps the workers it knows meanwhile. */
+    /** The scheduled refresh: a membership store that cannot be reached is said once; the client keeps the workers it knows meanwhile. */
     private void refreshQuietly() {
         try {
             refreshMembership();
             if (coordinatorUnreachable) {
                 coordinatorUnreachable = false;
-                log.info("The coordinator at {} answers again; membership refreshed", coordinatorAddress);
+                log.info("{} answers again; membership refreshed", membershipSource.describe());
             }
         }
         catch (IOException | RuntimeException e) {
             if (!coordinatorUnreachable) {
                 coordinatorUnreachable = true;
-                log.warn("Cannot refresh membership from the coordinator at {}: {}. Reads and writes go on with the {} workers known; "
-                        + "workers that join meanwhile are not used, and workers that stop are skipped by retries", coordinatorAddress, e.getMessage(), ring.workers().size());
+                log.warn("Cannot refresh membership from {}: {}. Reads and writes go on with the {} workers known; "
+                        + "workers that join meanwhile are not used, and workers that stop are skipped by retries", membershipSource.describe(), e.getMessage(), ring.workers().size());
             }
             else {
-                log.debug("Still cannot refresh membership from the coordinator at {}: {}", coordinatorAddress, e.getMessage());
+                log.debug("Still cannot refresh membership from {}: {}", membershipSource.describe(), e.getMessage());
             }
+        }
+    }
+
+    /** A change pushed by the membership store: read the list on the refresh thread, not the caller's. */
+    private void refreshSoon() {
+        try {
+            refresher.execute(this::refreshQuietly);
+        }
+        catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the client is closing
         }
     }
 

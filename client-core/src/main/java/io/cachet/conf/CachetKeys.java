@@ -114,6 +114,30 @@ public final class CachetKeys {
             "a worker silent for this long is removed from membership (longer than the GC pauses and CPU starvation the machines see); "
                     + "a coordinator that stalled itself, or finds every worker late at once, gives them this long again instead");
 
+    // Membership
+    public static final ConfigKey<MembershipStore> MEMBERSHIP_STORE = ConfigKey.of("cachet.membership.store", ofEnum(MembershipStore.class),
+            MembershipStore.COORDINATOR,
+            "where workers register and clients find them: coordinator, or etcd (workers hold leases in etcd; clients and the coordinator read it, "
+                    + "so clients keep working while the coordinator is down)");
+    public static final ConfigKey<List<String>> ETCD_ENDPOINTS = ConfigKey.optional(PREFIX + "etcd.endpoints", STRING_LIST,
+            "etcd client URLs, comma-separated (etcd's --advertise-client-urls): https://host:2379 for TLS, http://host:2379 for plaintext");
+    public static final ConfigKey<String> ETCD_NAMESPACE = ConfigKey.of(PREFIX + "etcd.namespace", STRING, "/cachet/default",
+            "key prefix under which this cluster keeps its workers in etcd; one per cluster");
+    public static final ConfigKey<Duration> ETCD_TIMEOUT = ConfigKey.of(PREFIX + "etcd.timeout", DURATION_TYPE, Duration.ofSeconds(10),
+            "deadline of each etcd request, connection attempt and TLS handshake");
+    public static final ConfigKey<Duration> ETCD_LEASE_TTL = ConfigKey.of(PREFIX + "etcd.lease.ttl", DURATION_TYPE, Duration.ofSeconds(30),
+            "life of a worker's etcd lease, renewed every cachet.worker.heartbeat.interval; a worker silent this long leaves membership");
+    public static final ConfigKey<String> ETCD_TLS_CA_PATH = ConfigKey.optional(PREFIX + "etcd.tls.ca.path", STRING,
+            "PEM file of the CA(s) that issued the etcd servers' certificates (etcdctl --cacert); the JVM's default trust store when not set");
+    public static final ConfigKey<String> ETCD_TLS_CERTIFICATE_PATH = ConfigKey.optional(PREFIX + "etcd.tls.certificate.path", STRING,
+            "PEM client certificate chain for etcd's --client-cert-auth (etcdctl --cert)");
+    public static final ConfigKey<String> ETCD_TLS_KEY_PATH = ConfigKey.optional(PREFIX + "etcd.tls.key.path", STRING,
+            "PEM private key of the etcd client certificate (etcdctl --key)");
+    public static final ConfigKey<String> ETCD_TLS_KEY_PASSWORD = ConfigKey.secret(PREFIX + "etcd.tls.key.password",
+            "password of an encrypted etcd client key");
+    public static final ConfigKey<Boolean> ETCD_TLS_NO_ENDPOINT_IDENTIFICATION = ConfigKey.of(PREFIX + "etcd.tls.no.endpoint.identification", BOOLEAN, false,
+            "skip the check that an etcd server's certificate names the endpoint's host (the chain is still verified)");
+
     // Worker
     public static final ConfigKey<String> WORKER_HOSTNAME = ConfigKey.of("cachet.worker.hostname", STRING, "localhost",
             "host name the worker advertises to clients (must match its certificate's SANs)");
@@ -163,7 +187,8 @@ public final class CachetKeys {
     private static final Set<ConfigKey<?>> CLIENT_SETTINGS = Set.of(
             TLS_ENABLED, TLS_TRUSTSTORE_PATH, TLS_TRUSTSTORE_PASSWORD, TLS_TRUSTSTORE_ALIAS, TLS_TRUSTSTORE_TYPE, TLS_CRL_PATH,
             TLS_CLIENT_PROTOCOLS, TLS_CIPHERS, TLS_CLIENT_NO_ENDPOINT_IDENTIFICATION, TLS_PROVIDER, TLS_RELOAD_INTERVAL, TLS_HANDSHAKE_TIMEOUT,
-            NETWORK_IDLE_TIMEOUT, COORDINATOR_ADDRESS, CLIENT_RPC_TIMEOUT, CLIENT_MEMBERSHIP_REFRESH, CLIENT_READ_AHEAD, ROUTING_VIRTUAL_NODES,
+            NETWORK_IDLE_TIMEOUT, COORDINATOR_ADDRESS, MEMBERSHIP_STORE, ETCD_ENDPOINTS, ETCD_NAMESPACE, ETCD_TIMEOUT, ETCD_TLS_CA_PATH,
+            ETCD_TLS_NO_ENDPOINT_IDENTIFICATION, CLIENT_RPC_TIMEOUT, CLIENT_MEMBERSHIP_REFRESH, CLIENT_READ_AHEAD, ROUTING_VIRTUAL_NODES,
             SPARK_SHIP_TRUSTSTORE);
 
     private static final Map<String, ConfigKey<?>> ALL = Stream.of(CachetKeys.class.getFields())

@@ -41,14 +41,16 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager pkix;
     private final TrustedCertificates trusted;
     private final boolean hostnameVerification;
+    private final TlsKeyNames keys;
 
-    private CachetTrustManager(X509ExtendedTrustManager pkix, TrustedCertificates trusted, boolean hostnameVerification) {
+    private CachetTrustManager(X509ExtendedTrustManager pkix, TrustedCertificates trusted, boolean hostnameVerification, TlsKeyNames keys) {
         this.pkix = requireNonNull(pkix, "pkix is null");
         this.trusted = requireNonNull(trusted, "trusted is null");
         this.hostnameVerification = hostnameVerification;
+        this.keys = requireNonNull(keys, "keys is null");
     }
 
-    static CachetTrustManager create(TrustedCertificates trusted, List<X509CRL> crls, boolean hostnameVerification) {
+    static CachetTrustManager create(TrustedCertificates trusted, List<X509CRL> crls, boolean hostnameVerification, TlsKeyNames keys) {
         try {
             Set<TrustAnchor> anchors = trusted.certificates().stream()
                     .map(certificate -> new TrustAnchor(certificate, null))
@@ -71,7 +73,7 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
             factory.init(new CertPathTrustManagerParameters(parameters));
             for (TrustManager manager : factory.getTrustManagers()) {
                 if (manager instanceof X509ExtendedTrustManager extended) {
-                    return new CachetTrustManager(extended, trusted, hostnameVerification);
+                    return new CachetTrustManager(extended, trusted, hostnameVerification, keys);
                 }
             }
             throw new ConfigException("The JDK offers no PKIX X509ExtendedTrustManager");
@@ -205,7 +207,7 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
         if (isRevocation(failure)) {
             return new PeerCertificateException(new TlsDiagnosis(
                     "The %s certificate of %s (subject %s, serial %s) is revoked by the configured CRL".formatted(role, peer, CertificateDetails.subject(leaf), leaf.getSerialNumber().toString(16)),
-                    "issue the " + role + " a new certificate; revoked certificates are refused by design (cachet.network.tls.crl.path)"),
+                    "issue the " + role + " a new certificate; revoked certificates are refused by design (" + keys.crlPath() + ")"),
                     PeerCertificateException.Reason.REVOKED, failure);
         }
         String message = String.valueOf(failure.getMessage()).toLowerCase(Locale.ROOT);
@@ -213,15 +215,16 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
             return new PeerCertificateException(new TlsDiagnosis(
                     "The host name %s does not match the certificate of %s (CN=%s, SANs=%s)".formatted(
                             host, peer, CertificateDetails.commonName(leaf).orElse("none"), CertificateDetails.subjectAlternativeNames(leaf)),
-                    "reissue the server certificate with a SAN for %s (e.g. cachet certs generate --hosts %s), connect by a name the certificate lists, or set cachet.network.tls.client.no.endpoint.identification=true to skip the host name check (the chain is still verified)"
-                            .formatted(host, host)), PeerCertificateException.Reason.HOSTNAME, failure);
+                    "reissue the server certificate with a SAN for %s (e.g. cachet certs generate --hosts %s), connect by a name the certificate lists, or set %s=true to skip the host name check (the chain is still verified)"
+                            .formatted(host, host, keys.noEndpointIdentification())), PeerCertificateException.Reason.HOSTNAME, failure);
         }
         return new PeerCertificateException(new TlsDiagnosis(
                 "The %s certificate of %s (subject %s, issued by %s) is not trusted by %s".formatted(
                         role, peer, CertificateDetails.subject(leaf), CertificateDetails.issuer(leaf), trusted.origin()),
                 peerIsServer
-                        ? "add the CA that issued it (%s) to the trust store named by cachet.network.tls.truststore.path".formatted(CertificateDetails.issuer(leaf))
-                        : "add the client's CA (%s) to this server's trust store (cachet.network.tls.truststore.path), or give the client a certificate from a trusted CA".formatted(CertificateDetails.issuer(leaf))),
+                        ? "add the CA that issued it (%s) to the trust named by %s".formatted(CertificateDetails.issuer(leaf), keys.truststorePath())
+                        : "add the client's CA (%s) to this server's trust store (%s), or give the client a certificate from a trusted CA"
+                                .formatted(CertificateDetails.issuer(leaf), keys.truststorePath())),
                 PeerCertificateException.Reason.UNTRUSTED, failure);
     }
 

@@ -25,16 +25,17 @@ public final class HandshakeFailures {
         }
         String text = text(failure);
         TlsSettings settings = contexts.settings();
+        TlsKeyNames keys = settings.keys();
         boolean hasIdentity = contexts.material().identity().isPresent();
         if (isPlaintextAnswer(failure, text)) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: %s answered in plaintext; that port does not speak TLS".formatted(peer),
-                    "set cachet.network.tls.enabled=false to match a plaintext cluster, or enable TLS on the server (cachet.network.tls.enabled=true there)"), failure);
+                    "turn TLS off here to match a plaintext server (this side has %s), or enable TLS on the server".formatted(keys.enabled())), failure);
         }
         if (text.contains("certificate_required") || (!hasIdentity && text.contains("bad_certificate"))) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: %s requires a client certificate (mutual TLS) and this client %s".formatted(peer, hasIdentity ? "presented none it accepts" : "has none configured"),
-                    "set cachet.network.tls.keystore.path (or cachet.network.tls.certificate.path and cachet.network.tls.key.path) to a certificate issued by a CA the server trusts"), failure);
+                    "set %s to a certificate issued by a CA the server trusts".formatted(keys.identity())), failure);
         }
         // BoringSSL servers answer a client certificate their trust manager refused with internal_error.
         if (List.of("bad_certificate", "certificate_unknown", "unknown_ca", "certificate_revoked", "certificate_expired", "unsupported_certificate", "access_denied")
@@ -42,7 +43,8 @@ public final class HandshakeFailures {
             String subject = contexts.material().identity().map(identity -> CertificateDetails.subject(identity.leaf())).orElse("none");
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: %s refused this client's certificate (subject %s): %s".formatted(peer, subject, alertName(text)),
-                    "the server does not trust its issuer, or found it revoked or expired; see the server's log, and make the server trust this client's CA (its cachet.network.tls.truststore.path)"),
+                    "the server does not trust its issuer, or found it revoked or expired; see the server's log, and make the server trust this client's CA, "
+                            + "or set %s to a certificate from a CA the server trusts".formatted(keys.identity())),
                     failure);
         }
         if (ServerTlsProbe.isNegotiationRefusal(failure)) {
@@ -51,14 +53,14 @@ public final class HandshakeFailures {
             if (!accepted.protocols().isEmpty() && overlaps(accepted.protocols(), settings.clientProtocols()) && overlaps(accepted.ciphers(), clientCiphers) && !hasIdentity) {
                 return new TlsHandshakeException(new TlsDiagnosis(
                         "TLS client: %s refused the handshake (%s) although protocols and ciphers match; it probably requires a client certificate (mutual TLS)".formatted(peer, alertName(text)),
-                        "set cachet.network.tls.keystore.path (or certificate.path and key.path) to a certificate the server trusts"), failure);
+                        "set %s to a certificate the server trusts".formatted(keys.identity())), failure);
             }
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: no protocol or cipher suite in common with %s (%s). This client offers protocols %s and ciphers %s; the server accepts protocols %s and ciphers %s"
                             .formatted(peer, alertName(text), settings.clientProtocols(), clientCiphers,
                                     accepted.protocols().isEmpty() ? "(none that this JVM can offer)" : accepted.protocols(),
                                     accepted.ciphers().isEmpty() ? "(none that this JVM can offer)" : accepted.ciphers()),
-                    "make cachet.network.tls.client.protocols / cachet.network.tls.ciphers here and cachet.network.tls.server.protocols / cachet.network.tls.ciphers on the server share at least one protocol and one cipher suite"),
+                    "make %s / %s here and the server's protocols and ciphers share at least one protocol and one cipher suite".formatted(keys.clientProtocols(), keys.ciphers())),
                     failure);
         }
         if (cause(failure, ClosedChannelException.class).isPresent() || text.contains("closed") || text.contains("connection reset") || text.contains("remote host terminated")) {
@@ -70,7 +72,7 @@ public final class HandshakeFailures {
         if (text.contains("timed out") || text.contains("timeout")) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: %s did not complete a TLS handshake within %s".formatted(peer, settings.handshakeTimeout()),
-                    "check that this is a Cachet TLS port and that nothing in between holds the connection; raise cachet.network.tls.handshake.timeout for slow links"), failure,
+                    "check that this is a TLS port and that nothing in between holds the connection; raise %s for slow links".formatted(keys.handshakeTimeout())), failure,
                     true);
         }
         return new TlsHandshakeException(new TlsDiagnosis(
@@ -83,11 +85,16 @@ public final class HandshakeFailures {
      * server turns out to speak TLS on that port, says so and which setting to change.
      */
     public static java.io.IOException explainPlaintextClientRefused(InetSocketAddress server, java.time.Duration timeout, Throwable failure) {
+        return explainPlaintextClientRefused(server, timeout, failure, TlsKeyNames.CLUSTER);
+    }
+
+    /** As {@link #explainPlaintextClientRefused(InetSocketAddress, java.time.Duration, Throwable)}, naming the keys of {@code keys}. */
+    public static java.io.IOException explainPlaintextClientRefused(InetSocketAddress server, java.time.Duration timeout, Throwable failure, TlsKeyNames keys) {
         String peer = "server " + server.getHostString() + ":" + server.getPort();
         if (ServerTlsProbe.speaksTls(server, timeout)) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "Plaintext client: %s speaks TLS, and this client has TLS off".formatted(peer),
-                    "set cachet.network.tls.enabled=true (and cachet.network.tls.truststore.path to a trust store with the cluster's CA)"), failure);
+                    "set %s (and %s to the CA that issued the server's certificate)".formatted(keys.enabled(), keys.truststorePath())), failure);
         }
         return new java.io.IOException("Connection to %s closed before it answered: %s".formatted(peer, failure == null ? "closed" : rootMessage(failure)), failure);
     }

@@ -40,8 +40,8 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
         return chain.get(0);
     }
 
-    static TlsIdentity load(IdentitySource source, Clock clock) {
-        TlsIdentity identity = source instanceof KeyStoreIdentity keyStore ? fromKeyStore(keyStore) : fromPem((PemIdentity) source);
+    static TlsIdentity load(IdentitySource source, TlsKeyNames keys, Clock clock) {
+        TlsIdentity identity = source instanceof KeyStoreIdentity keyStore ? fromKeyStore(keyStore) : fromPem((PemIdentity) source, keys);
         identity.checkKeyMatchesCertificate();
         identity.checkValidity(clock);
         return identity;
@@ -95,13 +95,13 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
         }
     }
 
-    private static TlsIdentity fromPem(PemIdentity source) {
-        String certificateKey = CachetKeys.TLS_CERTIFICATE_PATH.name();
-        String keyKey = CachetKeys.TLS_KEY_PATH.name();
+    private static TlsIdentity fromPem(PemIdentity source, TlsKeyNames keys) {
+        String certificateKey = keys.certificatePath();
+        String keyKey = keys.keyPath();
         byte[] certificates = StoreFile.read(source.certificatePath(), StoreRole.KEY_STORE, certificateKey);
         byte[] key = StoreFile.read(source.keyPath(), StoreRole.KEY_STORE, keyKey);
         List<X509Certificate> chain = PemFiles.certificates(certificates, source.certificatePath(), certificateKey);
-        PrivateKey privateKey = PemFiles.privateKey(key, source.keyPath(), source.keyPassword(), keyKey, CachetKeys.TLS_KEY_PASSWORD.name());
+        PrivateKey privateKey = PemFiles.privateKey(key, source.keyPath(), source.keyPassword(), keyKey, keys.keyPassword());
         return new TlsIdentity("pem", privateKey, chain, source.toString());
     }
 

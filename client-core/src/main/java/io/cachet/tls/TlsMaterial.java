@@ -129,11 +129,12 @@ public final class TlsMaterial {
     }
 
     private static Loaded read(TlsSettings settings, Clock clock) {
-        Optional<TlsIdentity> identity = settings.identity().map(source -> TlsIdentity.load(source, clock));
+        Optional<TlsIdentity> identity = settings.identity().map(source -> TlsIdentity.load(source, settings.keys(), clock));
         CachetTrustManager trustManager = CachetTrustManager.create(
-                TrustedCertificates.load(settings.trust()),
+                TrustedCertificates.load(settings.trust(), settings.keys()),
                 revocationLists(settings.crlFiles()),
-                settings.hostnameVerification());
+                settings.hostnameVerification(),
+                settings.keys());
         return new Loaded(identity, identity.map(TlsMaterial::keyManager), trustManager);
     }
 

@@ -56,7 +56,8 @@ public record TlsSettings(
         Duration reloadInterval,
         Duration expiryWarning,
         Duration handshakeTimeout,
-        InternodeEncryption internode) {
+        InternodeEncryption internode,
+        TlsKeyNames keys) {
 
     /** Where this node's private key and certificate chain come from. */
     public sealed interface IdentitySource permits KeyStoreIdentity, PemIdentity {
@@ -109,6 +110,7 @@ public record TlsSettings(
         requireNonNull(expiryWarning, "expiryWarning is null");
         requireNonNull(handshakeTimeout, "handshakeTimeout is null");
         requireNonNull(internode, "internode is null");
+        requireNonNull(keys, "keys is null");
     }
 
     public static TlsSettings from(CachetConfig config) {
@@ -130,7 +132,8 @@ public record TlsSettings(
                 config.get(TLS_RELOAD_INTERVAL),
                 config.get(TLS_EXPIRY_WARNING),
                 config.get(TLS_HANDSHAKE_TIMEOUT),
-                config.find(TLS_INTERNODE_ENCRYPTION).orElse(config.get(TLS_ENABLED) ? InternodeEncryption.ALL : InternodeEncryption.NONE));
+                config.find(TLS_INTERNODE_ENCRYPTION).orElse(config.get(TLS_ENABLED) ? InternodeEncryption.ALL : InternodeEncryption.NONE),
+                TlsKeyNames.CLUSTER);
     }
 
     /** Whether a server has what it takes to listen for TLS: its own certificate. */

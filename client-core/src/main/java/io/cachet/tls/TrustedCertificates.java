@@ -27,20 +27,20 @@ record TrustedCertificates(List<X509Certificate> certificates, String origin) {
         requireNonNull(origin, "origin is null");
     }
 
-    static TrustedCertificates load(Optional<TrustSource> source) {
-        return source.map(TrustedCertificates::fromFile).orElseGet(TrustedCertificates::jvmDefault);
+    static TrustedCertificates load(Optional<TrustSource> source, TlsKeyNames keys) {
+        return source.map(file -> fromFile(file, keys)).orElseGet(() -> jvmDefault(keys));
     }
 
-    private static TrustedCertificates fromFile(TrustSource source) {
+    private static TrustedCertificates fromFile(TrustSource source, TlsKeyNames keys) {
         StoreRole role = StoreRole.TRUST_STORE;
-        byte[] content = StoreFile.read(source.path(), role, role.pathKey());
+        byte[] content = StoreFile.read(source.path(), role, keys.truststorePath());
         StoreType type = StoreFile.type(content, source.path(), role, source.type());
         Map<String, X509Certificate> byAlias = type == StoreType.PEM
-                ? pemEntries(content, source)
+                ? pemEntries(content, source, keys)
                 : storeEntries(StoreFile.load(content, type, source.path(), source.password(), role), source);
         if (byAlias.isEmpty()) {
             throw new ConfigException("Trust store %s holds no trusted certificates. Fix: import the CA certificate, or check %s"
-                    .formatted(source.path(), role.pathKey()));
+                    .formatted(source.path(), keys.truststorePath()));
         }
         if (source.alias().isEmpty()) {
             return new TrustedCertificates(new ArrayList<>(byAlias.values()), source.toString());
@@ -70,15 +70,15 @@ record TrustedCertificates(List<X509Certificate> certificates, String origin) {
     }
 
     /** PEM bundles have no aliases: each certificate is known by its common name (or its subject when it has none). */
-    private static Map<String, X509Certificate> pemEntries(byte[] content, TrustSource source) {
+    private static Map<String, X509Certificate> pemEntries(byte[] content, TrustSource source, TlsKeyNames keys) {
         Map<String, X509Certificate> entries = new LinkedHashMap<>();
-        for (X509Certificate certificate : PemFiles.certificates(content, source.path(), StoreRole.TRUST_STORE.pathKey())) {
+        for (X509Certificate certificate : PemFiles.certificates(content, source.path(), keys.truststorePath())) {
             entries.put(CertificateDetails.commonName(certificate).orElse(CertificateDetails.subject(certificate)), certificate);
         }
         return entries;
     }
 
-    private static TrustedCertificates jvmDefault() {
+    private static TrustedCertificates jvmDefault(TlsKeyNames keys) {
         try {
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             factory.init((KeyStore) null);
@@ -88,10 +88,10 @@ record TrustedCertificates(List<X509Certificate> certificates, String origin) {
                     return new TrustedCertificates(Arrays.asList(x509.getAcceptedIssuers()), "the JVM's default trust store (" + location + ")");
                 }
             }
-            throw new ConfigException("The JVM has no default X.509 trust manager. Fix: set cachet.network.tls.truststore.path");
+            throw new ConfigException("The JVM has no default X.509 trust manager. Fix: set " + keys.truststorePath());
         }
         catch (GeneralSecurityException e) {
-            throw new ConfigException("Cannot read the JVM's default trust store: %s. Fix: set cachet.network.tls.truststore.path".formatted(e.getMessage()), e);
+            throw new ConfigException("Cannot read the JVM's default trust store: %s. Fix: set %s".formatted(e.getMessage(), keys.truststorePath()), e);
         }
     }
 }

@@ -46,13 +46,13 @@ final class CacheJobs implements AutoCloseable {
         FREE
     }
 
-    private final MembershipRegistry registry;
+    private final MembershipView registry;
     private final PeerChannels channels;
     private final int virtualNodes;
     private final Duration callTimeout;
     private final ExecutorService executor = Executors.newCachedThreadPool(new DefaultThreadFactory("cachet-coordinator-jobs", true));
 
-    CacheJobs(MembershipRegistry registry, PeerChannels channels, int virtualNodes, Duration callTimeout) {
+    CacheJobs(MembershipView registry, PeerChannels channels, int virtualNodes, Duration callTimeout) {
         this.registry = registry;
         this.channels = channels;
         this.virtualNodes = virtualNodes;

@@ -2,6 +2,10 @@ package io.cachet.coordinator;
 
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
+import io.cachet.conf.MembershipStore;
+import io.cachet.etcd.EtcdClient;
+import io.cachet.etcd.EtcdSettings;
+import io.cachet.membership.EtcdMembership;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.ConnectionLimits;
@@ -34,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 public final class CoordinatorServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
 
-    private final MembershipRegistry registry;
+    private final MembershipView registry;
     private final Server server;
     private final ScheduledExecutorService expiry;
     private final ConnectionCounters counters;
@@ -43,7 +47,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final PeerChannels channels;
     private final Optional<TlsMaterialWatcher> watcher;
 
-    private CoordinatorServer(MembershipRegistry registry, Server server, ScheduledExecutorService expiry, ConnectionCounters counters,
+    private CoordinatorServer(MembershipView registry, Server server, ScheduledExecutorService expiry, ConnectionCounters counters,
             InternodePeers peers, CacheJobs jobs, PeerChannels channels, Optional<TlsMaterialWatcher> watcher) {
         this.registry = registry;
         this.server = server;
@@ -63,31 +67,35 @@ public final class CoordinatorServer implements AutoCloseable {
         Duration timeout = config.get(CachetKeys.COORDINATOR_WORKER_TIMEOUT);
         Duration checkInterval = Duration.ofMillis(Math.max(100, timeout.toMillis() / 4));
         MembershipRegistry registry = new MembershipRegistry(timeout, checkInterval, System::nanoTime);
+        MembershipView view = config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD
+                ? new EtcdMembershipView(new EtcdMembership(EtcdClient.create(EtcdSettings.from(config)), true), config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH))
+                : registry;
         ConnectionCounters counters = new ConnectionCounters();
         InetSocketAddress address = new InetSocketAddress(config.get(CachetKeys.COORDINATOR_BIND_HOST), config.get(CachetKeys.COORDINATOR_RPC_PORT));
         NodeIdentity identity = new NodeIdentity("coordinator@" + address.getHostString() + ":" + address.getPort(),
                 config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
         NodeSecurity security = NodeSecurity.of(config, policy, tls);
         PeerChannels channels = new PeerChannels(identity, security, policy, tls);
-        CacheJobs jobs = new CacheJobs(registry, channels, config.get(CachetKeys.ROUTING_VIRTUAL_NODES), Duration.ofSeconds(30));
+        CacheJobs jobs = new CacheJobs(view, channels, config.get(CachetKeys.ROUTING_VIRTUAL_NODES), Duration.ofSeconds(30));
         InternodePeers peers = new InternodePeers();
         Server server;
         try {
             server = GrpcServers.start(address, policy, tls, security,
-                    new ConnectionLimits(ConnectionLimits.Settings.from(config), "Coordinator RPC listener", counters), List.of(new CoordinatorService(registry, jobs)),
+                    new ConnectionLimits(ConnectionLimits.Settings.from(config), "Coordinator RPC listener", counters), List.of(new CoordinatorService(registry, view, jobs)),
                     Set.of(CoordinatorServiceGrpc.getRegisterWorkerMethod().getFullMethodName(), CoordinatorServiceGrpc.getHeartbeatMethod().getFullMethodName()),
                     peers);
         }
         catch (IOException | RuntimeException e) {
             jobs.close();
             channels.close();
+            view.close();
             throw e;
         }
         ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-coordinator-expiry", true));
         expiry.scheduleWithFixedDelay(registry::expireSilentWorkers, checkInterval.toMillis(), checkInterval.toMillis(), TimeUnit.MILLISECONDS);
         log.info("Coordinator listening on {}:{} (accepts {}, internode {})", address.getHostString(), server.getPort(), policy.rpcInbound(), policy.internode());
         Optional<TlsMaterialWatcher> watcher = tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings));
-        return new CoordinatorServer(registry, server, expiry, counters, peers, jobs, channels, watcher);
+        return new CoordinatorServer(view, server, expiry, counters, peers, jobs, channels, watcher);
     }
 
     public int port() {
@@ -111,7 +119,7 @@ public final class CoordinatorServer implements AutoCloseable {
     public void close() {
         watcher.ifPresent(TlsMaterialWatcher::close);
         expiry.shutdownNow();
-        registry.closeWatchers();
+        registry.close();
         jobs.close();
         GrpcServers.stop(server);
         channels.close();

@@ -1,5 +1,6 @@
 package io.cachet.coordinator;
 
+import io.cachet.conf.CachetKeys;
 import io.cachet.rpc.proto.CoordinatorServiceGrpc;
 import io.cachet.rpc.proto.GetMembershipRequest;
 import io.cachet.rpc.proto.HeartbeatRequest;
@@ -24,10 +25,13 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
 
     private final RefusalLog refusals = new RefusalLog(CoordinatorService.class);
     private final MembershipRegistry registry;
+    private final MembershipView view;
     private final CacheJobs jobs;
 
-    CoordinatorService(MembershipRegistry registry, CacheJobs jobs) {
+    /** {@code view} is {@code registry} when workers register here, or what etcd holds when they register there. */
+    CoordinatorService(MembershipRegistry registry, MembershipView view, CacheJobs jobs) {
         this.registry = registry;
+        this.view = view;
         this.jobs = jobs;
     }
 
@@ -52,6 +56,9 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
         }
         // InboundCalls lets only proven nodes call this method.
         ProvenNode caller = ProvenNode.current().orElseThrow();
+        if (refuseWhenMembershipIsElsewhere(caller, response)) {
+            return;
+        }
         Optional<String> refusal = registry.register(worker, caller);
         if (refusal.isPresent()) {
             refusals.warn(caller.address(), "Coordinator refused a registration: " + refusal.get());
@@ -65,6 +72,9 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
         ProvenNode caller = ProvenNode.current().orElseThrow();
+        if (refuseWhenMembershipIsElsewhere(caller, response)) {
+            return;
+        }
         MembershipRegistry.Heartbeat outcome = registry.heartbeat(request.getWorkerId(), caller);
         if (outcome == MembershipRegistry.Heartbeat.NOT_OWNER) {
             String message = "worker id %s is registered by another node; %s may not keep it alive".formatted(request.getWorkerId(), caller);
@@ -79,14 +89,30 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
         response.onCompleted();
     }
 
+    /** A worker that registers here while the cluster keeps membership in etcd is misconfigured: say so rather than list it nowhere. */
+    private boolean refuseWhenMembershipIsElsewhere(ProvenNode caller, StreamObserver<?> response) {
+        if (view == registry) {
+            return false;
+        }
+        String message = "This coordinator does not keep membership: the cluster keeps it in etcd. Fix: set %s=etcd and the %s keys on the worker"
+                .formatted(CachetKeys.MEMBERSHIP_STORE.name(), CachetKeys.PREFIX + "etcd.*");
+        refusals.warn(caller.address(), "Coordinator refused a registration or heartbeat from " + caller + ": " + message);
+        response.onError(Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException());
+        return true;
+    }
+
     @Override
     public void getMembership(GetMembershipRequest request, StreamObserver<Membership> response) {
-        response.onNext(registry.snapshot());
+        response.onNext(view.snapshot());
         response.onCompleted();
     }
 
     @Override
     public void watchMembership(GetMembershipRequest request, StreamObserver<Membership> response) {
+        if (view != registry) {
+            response.onError(Status.FAILED_PRECONDITION.withDescription("This cluster keeps membership in etcd: watch it there").asRuntimeException());
+            return;
+        }
         ((ServerCallStreamObserver<Membership>) response).setOnCancelHandler(() -> registry.unwatch(response));
         registry.watch(response);
     }

@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  * worker id belongs to the node that registered it while the entry lives: another node (another
  * certificate, or another address) can neither take it over nor keep it alive with heartbeats.
  */
-final class MembershipRegistry {
+final class MembershipRegistry implements MembershipView {
     private static final Logger log = LoggerFactory.getLogger(MembershipRegistry.class);
 
     private record Member(WorkerInfo info, ProvenNode owner, long lastSeenNanos) {}
@@ -132,7 +132,8 @@ final class MembershipRegistry {
         members.replaceAll((id, member) -> new Member(member.info(), member.owner(), now));
     }
 
-    synchronized Membership snapshot() {
+    @Override
+    public synchronized Membership snapshot() {
         return Membership.newBuilder()
                 .setVersion(version)
                 .addAllWorkers(members.values().stream().map(Member::info).toList())
@@ -150,7 +151,8 @@ final class MembershipRegistry {
         watchers.remove(watcher);
     }
 
-    synchronized void closeWatchers() {
+    @Override
+    public synchronized void close() {
         watchers.forEach(StreamObserver::onCompleted);
         watchers.clear();
     }

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * The worker's side of membership: registers, heartbeats, and registers again whenever the
  * coordinator does not know it (the coordinator restarted, or expired it while it was unreachable).
  */
-final class CoordinatorLink implements AutoCloseable {
+final class CoordinatorLink implements MembershipLink {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorLink.class);
 
     private final WorkerInfo self;
@@ -55,11 +55,13 @@ final class CoordinatorLink implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-heartbeat", true));
     }
 
-    void start() {
+    @Override
+    public void start() {
         scheduler.scheduleWithFixedDelay(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    boolean isRegistered() {
+    @Override
+    public boolean isRegistered() {
         return registered;
     }
 

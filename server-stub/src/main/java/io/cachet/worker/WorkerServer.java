@@ -3,6 +3,9 @@ package io.cachet.worker;
 import com.google.common.net.HostAndPort;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
+import io.cachet.conf.MembershipStore;
+import io.cachet.etcd.EtcdClient;
+import io.cachet.etcd.EtcdSettings;
 import io.cachet.conf.ConfigException;
 import io.cachet.conf.FileTransferMode;
 import io.cachet.rpc.proto.WorkerInfo;
@@ -44,7 +47,7 @@ public final class WorkerServer implements AutoCloseable {
     private final String host;
     private final Server rpc;
     private final DataServer data;
-    private final CoordinatorLink link;
+    private final MembershipLink link;
     private final PageCache cache;
     private final ConnectionCounters connections;
     private final InternodePeers peers;
@@ -53,7 +56,7 @@ public final class WorkerServer implements AutoCloseable {
     private final Optional<TlsMaterialWatcher> watcher;
     private final ScheduledExecutorService housekeeping;
 
-    private WorkerServer(String id, String host, Server rpc, DataServer data, CoordinatorLink link, PageCache cache, ConnectionCounters connections,
+    private WorkerServer(String id, String host, Server rpc, DataServer data, MembershipLink link, PageCache cache, ConnectionCounters connections,
             InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping) {
         this.id = id;
         this.host = host;
@@ -121,11 +124,17 @@ public final class WorkerServer implements AutoCloseable {
                     .setCapacityBytes(config.get(CachetKeys.WORKER_CACHE_SIZE))
                     .setTls(policy.dataInbound().acceptsTls())
                     .build();
-            HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
-            // The coordinator's place is not known here: it counts as elsewhere for dc and rack modes.
-            Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
-            CoordinatorLink link = new CoordinatorLink(info, security.credentials(identity), coordinator.getHost(), coordinator.getPort(), toCoordinator,
-                    config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
+            MembershipLink link;
+            if (config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD) {
+                link = new EtcdLink(info, EtcdClient.create(EtcdSettings.from(config)), config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
+            }
+            else {
+                HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
+                // The coordinator's place is not known here: it counts as elsewhere for dc and rack modes.
+                Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
+                link = new CoordinatorLink(info, security.credentials(identity), coordinator.getHost(), coordinator.getPort(), toCoordinator,
+                        config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
+            }
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));
             long sweepMillis = Math.max(Duration.ofSeconds(1).toMillis(), Math.min(Duration.ofMinutes(10).toMillis(), abandonedAge.toMillis() / 4));
             housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge, false), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
