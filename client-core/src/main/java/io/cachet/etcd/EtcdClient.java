@@ -21,6 +21,7 @@ import io.cachet.etcd.proto.WatchGrpc;
 import io.cachet.etcd.proto.WatchRequest;
 import io.cachet.etcd.proto.WatchResponse;
 import io.cachet.rpc.GrpcChannels;
+import io.cachet.tls.CertificateDetails;
 import io.cachet.tls.HandshakeFailures;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterial;
@@ -87,6 +88,11 @@ public final class EtcdClient implements AutoCloseable {
     /** The endpoints, for messages: {@code etcd at https://a:2379, https://b:2379}. */
     public String describe() {
         return "etcd at " + String.join(", ", settings.endpoints().stream().map(URI::toString).toList());
+    }
+
+    /** The subject of the client certificate that new connections present, if any; it changes when rotated files are reloaded. */
+    public Optional<String> tlsIdentitySubject() {
+        return tls.flatMap(contexts -> contexts.material().identity()).map(identity -> CertificateDetails.subject(identity.leaf()));
     }
 
     /** Every key under {@code prefix}, with the revision they were read at. */
@@ -276,6 +282,13 @@ public final class EtcdClient implements AutoCloseable {
                 if (cause instanceof SSLException || cause instanceof CertificateException) {
                     return new IOException("%s: %s".formatted(peer, HandshakeFailures.explainClientFailure(cause, address, tls.get()).getMessage()), e);
                 }
+            }
+        }
+        if (tls.isPresent() && e.getStatus().getCode() == Status.Code.UNAVAILABLE && causedBy(e, java.nio.channels.ClosedChannelException.class)) {
+            Optional<IOException> plaintext = HandshakeFailures.explainClosedByPlaintextServer(address, settings.timeout(), e, settings.tls().keys())
+                    .map(explained -> new IOException("%s: %s".formatted(peer, explained.getMessage()), e));
+            if (plaintext.isPresent()) {
+                return plaintext.get();
             }
         }
         if (causedBy(e, ConnectException.class)) {

@@ -99,6 +99,22 @@ public final class HandshakeFailures {
         return new java.io.IOException("Connection to %s closed before it answered: %s".formatted(peer, failure == null ? "closed" : rootMessage(failure)), failure);
     }
 
+    /**
+     * Explains a TLS connection the server closed during the handshake without a TLS alert: when the
+     * server turns out not to speak TLS on that port (a plaintext HTTP/2 server drops a ClientHello),
+     * says so; otherwise empty, and the caller reports the closed connection as it is.
+     */
+    public static Optional<TlsHandshakeException> explainClosedByPlaintextServer(InetSocketAddress server, java.time.Duration timeout, Throwable failure,
+            TlsKeyNames keys) {
+        if (ServerTlsProbe.speaksTls(server, timeout)) {
+            return Optional.empty();
+        }
+        String peer = "server " + server.getHostString() + ":" + server.getPort();
+        return Optional.of(new TlsHandshakeException(new TlsDiagnosis(
+                "TLS client: %s does not speak TLS on that port (it closed the connection at the TLS handshake; a plaintext server does)".formatted(peer),
+                "turn TLS off here to match a plaintext server (this side has %s), or enable TLS on the server".formatted(keys.enabled())), failure));
+    }
+
     /** Explains a failed handshake on the server side, for the server's log. */
     public static TlsDiagnosis explainServerFailure(Throwable failure, String peer) {
         Optional<PeerCertificateException> refused = cause(failure, PeerCertificateException.class);

@@ -99,8 +99,11 @@ public final class MiniCluster implements AutoCloseable {
     /** The settings a client uses to reach this cluster: the shared properties and the coordinator's address. */
     public Map<String, String> clientProperties() {
         Map<String, String> client = new HashMap<>(properties);
-        // Whoever holds the cluster secret can act as a node: clients never get it.
+        // Whoever holds the cluster secret, or the nodes' etcd certificate, can act as a node: clients never get them.
         client.remove(CachetKeys.SECURITY_INTERNODE_SECRET.name());
+        client.remove(CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name());
+        client.remove(CachetKeys.ETCD_TLS_KEY_PATH.name());
+        client.remove(CachetKeys.ETCD_TLS_KEY_PASSWORD.name());
         client.put(CachetKeys.COORDINATOR_ADDRESS.name(), "localhost:" + coordinatorPort);
         return client;
     }
@@ -182,12 +185,15 @@ public final class MiniCluster implements AutoCloseable {
         return directory.resolve("worker-" + index);
     }
 
-    /** Waits until the coordinator lists exactly {@code count} workers. */
+    /** Waits until the membership store (the coordinator, or etcd) lists exactly {@code count} workers. */
     public void awaitMembership(int count, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         int seen = -1;
+        // Read as a node would: with etcd, clients bring an etcd identity of their own, which this cluster does not have.
+        Map<String, String> reader = nodeProperties(Map.of());
+        reader.remove(CachetKeys.SECURITY_INTERNODE_SECRET.name());
         while (System.nanoTime() < deadline) {
-            try (CachetClient client = newClient()) {
+            try (CachetClient client = CachetClient.connect(isolatedConfig(reader, "MiniCluster membership check"))) {
                 seen = client.workers().size();
                 if (seen == count) {
                     return;
@@ -198,7 +204,7 @@ public final class MiniCluster implements AutoCloseable {
             }
             sleep(100);
         }
-        throw new IOException("The coordinator listed %d workers, not %d, within %s".formatted(seen, count, timeout));
+        throw new IOException("The membership store listed %d workers, not %d, within %s".formatted(seen, count, timeout));
     }
 
     @Override
