@@ -1,0 +1,156 @@
+package io.cachet.cluster;
+
+import io.cachet.certs.CertificateFiles.KeyEncoding;
+import io.cachet.client.CachetClient;
+import io.cachet.conf.CachetKeys;
+import io.cachet.etcd.EtcdServer;
+import io.cachet.minicluster.MiniCluster;
+import io.cachet.routing.WorkerAddress;
+import io.cachet.testing.Eventually;
+import io.cachet.tls.TestPki;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A cluster whose membership lives in a real etcd, reached over TLS with client certificates
+ * ({@code --client-cert-auth}): workers hold leased entries, clients read etcd directly and need no
+ * coordinator for file operations.
+ */
+@Timeout(600)
+class EtcdMembershipTest {
+    private static final List<String> PATHS = IntStream.range(0, 30).mapToObj(i -> "/etcd/file-" + i).toList();
+    private static final int SIZE = 4096;
+
+    @Test
+    void workersJoinAndLeaveThroughTheirLeasesAndANewWorkerTakesOnlyItsShare(@TempDir Path directory) throws Exception {
+        TestPki pki = TestPki.create(directory, "Etcd Cluster CA");
+        try (EtcdServer etcd = startEtcd(pki, directory);
+                MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(3).separateProcesses(true)
+                        .properties(nodeSettings(pki, etcd)).start();
+                CachetClient client = CachetClient.connect(TestPki.config(clientSettings(pki, cluster)))) {
+            assertThat(client.workers()).hasSize(3);
+            for (String path : PATHS) {
+                ClusterFiles.write(client, path, SIZE);
+            }
+            for (String path : PATHS) {
+                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
+            }
+
+            MiniCluster.Node victim = cluster.workers().get(0);
+            String victimId = client.workers().stream().filter(worker -> worker.rpcPort() == victim.rpcPort()).findFirst().orElseThrow().id();
+            List<String> victimPaths = PATHS.stream().filter(path -> owner(client, path).equals(victimId)).toList();
+            assertThat(victimPaths).isNotEmpty();
+
+            victim.kill();
+            // Its lease (5 s) runs out with nobody to renew it: etcd deletes the entry, and the client sees it go.
+            Eventually.await("the killed worker gone from etcd", () -> {
+                client.refreshMembership();
+                return client.workers().stream().noneMatch(worker -> worker.id().equals(victimId));
+            });
+            assertThat(client.workers()).hasSize(2);
+            for (String path : PATHS) {
+                assertThat(owner(client, path)).isNotEqualTo(victimId);
+                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
+            }
+
+            Map<String, String> ownerBefore = new HashMap<>();
+            PATHS.forEach(path -> ownerBefore.put(path, owner(client, path)));
+            cluster.addWorker();
+            Eventually.await("the new worker listed by etcd", () -> {
+                client.refreshMembership();
+                return client.workers().size() == 3;
+            });
+            String newcomer = client.workers().stream().map(WorkerAddress::id).filter(id -> !ownerBefore.containsValue(id)).findFirst().orElseThrow();
+            int moved = 0;
+            for (String path : PATHS) {
+                String owner = owner(client, path);
+                if (!owner.equals(ownerBefore.get(path))) {
+                    assertThat(owner).as(path + " may only move to the new worker").isEqualTo(newcomer);
+                    moved++;
+                }
+                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
+            }
+            assertThat(moved).isBetween(1, PATHS.size() - 1);
+        }
+    }
+
+    @Test
+    void clientsReadingEtcdKeepWorkingWhileTheCoordinatorIsDownAndNewOnesStart(@TempDir Path directory) throws Exception {
+        TestPki pki = TestPki.create(directory, "Etcd Outage CA");
+        try (EtcdServer etcd = startEtcd(pki, directory);
+                MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).separateProcesses(true)
+                        .properties(nodeSettings(pki, etcd)).start();
+                CachetClient client = CachetClient.connect(TestPki.config(clientSettings(pki, cluster)))) {
+            ClusterFiles.write(client, "/outage/before", SIZE);
+
+            cluster.coordinator().kill();
+            assertThat(cluster.coordinator().isAlive()).isFalse();
+
+            assertThat(ClusterFiles.read(client, "/outage/before")).isEqualTo(ClusterFiles.content("/outage/before", SIZE));
+            for (int i = 0; i < 10; i++) {
+                String path = "/outage/during-" + i;
+                ClusterFiles.write(client, path, SIZE);
+                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
+            }
+            client.refreshMembership();
+            assertThat(client.workers()).hasSize(2);
+
+            try (CachetClient startedDuringTheOutage = CachetClient.connect(TestPki.config(clientSettings(pki, cluster)))) {
+                assertThat(startedDuringTheOutage.workers()).hasSize(2);
+                assertThat(ClusterFiles.read(startedDuringTheOutage, "/outage/during-3")).isEqualTo(ClusterFiles.content("/outage/during-3", SIZE));
+                ClusterFiles.write(startedDuringTheOutage, "/outage/new-client", SIZE);
+                assertThat(ClusterFiles.read(client, "/outage/new-client")).isEqualTo(ClusterFiles.content("/outage/new-client", SIZE));
+            }
+        }
+    }
+
+    private static EtcdServer startEtcd(TestPki pki, Path directory) throws Exception {
+        Path[] server = pki.pem(pki.server(TestPki.LOOPBACK_HOSTS), KeyEncoding.PKCS8, false);
+        return EtcdServer.startTls(directory.resolve("etcd"), new EtcdServer.Tls(server[0], server[1], Optional.of(pki.caPem())));
+    }
+
+    /** Every node: the cluster's TLS, and etcd reached with the node certificate. */
+    private static Map<String, String> nodeSettings(TestPki pki, EtcdServer etcd) {
+        var node = pki.server(TestPki.LOOPBACK_HOSTS);
+        Map<String, String> settings = new HashMap<>(pki.nodeSettings(node));
+        Path[] pem = pki.pem(node, KeyEncoding.PKCS8, false);
+        settings.put(CachetKeys.MEMBERSHIP_STORE.name(), "etcd");
+        settings.put(CachetKeys.ETCD_ENDPOINTS.name(), etcd.endpoint());
+        settings.put(CachetKeys.ETCD_TLS_CA_PATH.name(), pki.caPem().toString());
+        settings.put(CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name(), pem[0].toString());
+        settings.put(CachetKeys.ETCD_TLS_KEY_PATH.name(), pem[1].toString());
+        settings.put(CachetKeys.ETCD_LEASE_TTL.name(), "5s");
+        return settings;
+    }
+
+    /** A client: the cluster's client settings (no node certificate), and an etcd client certificate of its own. */
+    private static Map<String, String> clientSettings(TestPki pki, MiniCluster cluster) {
+        Map<String, String> settings = new HashMap<>(cluster.clientProperties());
+        assertThat(settings).doesNotContainKey(CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name());
+        Path[] pem = pki.pem(pki.client("etcd-reader"), KeyEncoding.PKCS8, false);
+        settings.put(CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name(), pem[0].toString());
+        settings.put(CachetKeys.ETCD_TLS_KEY_PATH.name(), pem[1].toString());
+        return settings;
+    }
+
+    private static String owner(CachetClient client, String path) {
+        try {
+            return client.owner(path).id();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
