@@ -2,6 +2,7 @@ package io.cachet.cli;
 
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
+import io.cachet.membership.MembershipSource;
 import io.cachet.conf.ConfigKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,6 +37,10 @@ final class ConfCommand implements Runnable {
     public void run() {
         CachetConfig config = parent.config(overrides.values);
         PrintWriter out = spec.commandLine().getOut();
+        if (source) {
+            // A comment, so the output stays a properties file.
+            out.println("# membership: " + MembershipSource.describe(config));
+        }
         CachetKeys.all().values().stream()
                 .sorted(Comparator.comparing(ConfigKey::name))
                 .forEach(key -> {

@@ -7,6 +7,9 @@ import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ClientAuth;
 import io.cachet.conf.InternodeEncryption;
+import io.cachet.conf.MembershipStore;
+import io.cachet.etcd.EtcdSettings;
+import io.cachet.membership.MembershipSource;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.tls.TlsSettings;
 import picocli.CommandLine.Command;
@@ -49,6 +52,10 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--dir", defaultValue = "cachet-local", description = "Directory for the under-file-system, caches and certificates (default: ${DEFAULT-VALUE}).")
     private Path directory;
 
+    @Option(names = "--etcd", paramLabel = "ENDPOINTS", split = ",",
+            description = "Keep membership in this etcd (client URLs, comma-separated) instead of the coordinator; etcd TLS files go in --set cachet.etcd.tls.*.")
+    private List<String> etcd;
+
     @Option(names = "--client-conf", description = "Also write the client settings to this file (a cachet-site.properties).")
     private Path clientConf;
 
@@ -60,6 +67,10 @@ final class LocalCommand implements Callable<Integer> {
             certificates = Optional.of(DevelopmentCertificates.generate(directory.resolve("certs"), List.of("localhost", "127.0.0.1"),
                     Duration.ofDays(30), KeyAlgorithm.EC));
             properties.putAll(certificates.get().serverSettings());
+        }
+        if (etcd != null && !etcd.isEmpty()) {
+            properties.put(CachetKeys.MEMBERSHIP_STORE.name(), MembershipStore.ETCD.name().toLowerCase(Locale.ROOT));
+            properties.put(CachetKeys.ETCD_ENDPOINTS.name(), String.join(",", etcd));
         }
         MiniCluster cluster = MiniCluster.builder(directory.toAbsolutePath()).workers(workers).properties(properties).start();
         try {
@@ -81,14 +92,18 @@ final class LocalCommand implements Callable<Integer> {
                 CertificateFiles.writeSecret(clientConf, properties(client, false));
             }
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("Cachet local cluster: coordinator on localhost:%d, %d workers, %s, under-file-system %s%n",
-                    cluster.coordinatorPort(), workers, describeTls(effective), cluster.ufsRoot());
+            out.printf("Cachet local cluster: coordinator on localhost:%d, %d workers, %s, membership in %s, under-file-system %s%n",
+                    cluster.coordinatorPort(), workers, describeTls(effective), MembershipSource.describe(effective), cluster.ufsRoot());
             out.println("Client settings (cachet-site.properties, or -D / spark.hadoop. / catalog properties):");
             out.print(properties(client, true));
             if (certificateAsked && certificates.isEmpty()) {
                 out.printf("Servers ask clients for a certificate (%s): add the client's own %s and %s (or %s and %s).%n",
                         CachetKeys.TLS_CLIENT_AUTH.name(), CachetKeys.TLS_KEYSTORE_PATH.name(), CachetKeys.TLS_KEYSTORE_PASSWORD.name(),
                         CachetKeys.TLS_CERTIFICATE_PATH.name(), CachetKeys.TLS_KEY_PATH.name());
+            }
+            if (effective.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD && EtcdSettings.from(effective).tls().enabled()) {
+                out.printf("Clients read membership from etcd: if etcd requires client certificates (--client-cert-auth), give each client its own %s and %s.%n",
+                        CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name(), CachetKeys.ETCD_TLS_KEY_PATH.name());
             }
             if (clientConf != null) {
                 out.println("Written to " + clientConf.toAbsolutePath());

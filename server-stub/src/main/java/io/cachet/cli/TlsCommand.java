@@ -1,6 +1,8 @@
 package io.cachet.cli;
 
 import io.cachet.conf.CachetConfig;
+import io.cachet.etcd.EtcdClient;
+import io.cachet.etcd.EtcdSettings;
 import io.cachet.tls.CertificateDetails;
 import io.cachet.tls.TlsCheck;
 import io.cachet.tls.TlsContexts;
@@ -8,13 +10,16 @@ import io.cachet.tls.TlsHandshakeException;
 import io.cachet.tls.TlsSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +37,8 @@ final class TlsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "check", description = "Connect to HOST:PORT with the current TLS settings and report protocol, cipher, provider and the peer's chain, or what is wrong.")
+    @Command(name = "check", description = {"Connect to HOST:PORT with the current TLS settings and report protocol, cipher, provider and the peer's chain, or what is wrong.",
+            "With --etcd, check each endpoint of cachet.etcd.endpoints with the etcd TLS settings instead, and read etcd's version through it."})
     static final class Check implements Callable<Integer> {
         @ParentCommand
         private TlsCommand parent;
@@ -43,17 +49,50 @@ final class TlsCommand implements Runnable {
         @Mixin
         private ConfigOverrides overrides;
 
-        @Parameters(paramLabel = "HOST:PORT")
+        @Parameters(paramLabel = "HOST:PORT", arity = "0..1")
         private String endpoint;
+
+        @Option(names = "--etcd", description = "Check the etcd endpoints (cachet.etcd.endpoints) with the etcd TLS settings (cachet.etcd.tls.*).")
+        private boolean etcd;
 
         @Override
         public Integer call() {
-            InetSocketAddress server = parseEndpoint();
             CachetCommand root = (CachetCommand) spec.root().userObject();
             CachetConfig config = root.config(overrides.values);
-            TlsSettings settings = TlsSettings.from(config);
-            TlsContexts contexts = TlsContexts.load(settings);
             PrintWriter out = spec.commandLine().getOut();
+            if (etcd) {
+                return checkEtcd(EtcdSettings.from(config), out);
+            }
+            if (endpoint == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Give HOST:PORT to check, or --etcd to check the etcd endpoints");
+            }
+            InetSocketAddress server = parseEndpoint();
+            TlsSettings settings = TlsSettings.from(config);
+            return check(TlsContexts.load(settings), server, out);
+        }
+
+        /** Each endpoint's handshake with the etcd TLS settings, then a request through the etcd client, which is what membership uses. */
+        private static int checkEtcd(EtcdSettings settings, PrintWriter out) {
+            int result = 0;
+            if (settings.tls().enabled()) {
+                TlsContexts contexts = TlsContexts.load(settings.tls());
+                for (URI endpoint : settings.endpoints()) {
+                    result = Math.max(result, check(contexts, new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), out));
+                }
+            }
+            try (EtcdClient client = EtcdClient.create(settings)) {
+                out.printf("etcd: %s answers, version %s; workers are kept under %s%n", client.describe(), client.serverVersion(), settings.workersPrefix());
+            }
+            catch (IOException e) {
+                out.printf("etcd: FAILED%n  %s%n", e.getMessage());
+                result = 1;
+            }
+            out.flush();
+            return result;
+        }
+
+        private static int check(TlsContexts contexts, InetSocketAddress server, PrintWriter out) {
+            TlsSettings settings = contexts.settings();
             out.printf("Checking TLS to %s:%d (hostname verification %s, trust: %s)%n", server.getHostString(), server.getPort(),
                     settings.hostnameVerification() ? "on" : "off", contexts.material().trustOrigin());
             try {
