@@ -184,7 +184,8 @@ class CachetConfigTest {
         assertThat(CachetKeys.all().keySet()).containsAll(designKeys);
         assertThat(CachetKeys.all().values().stream().filter(ConfigKey::isSecret).map(ConfigKey::name))
                 .containsExactlyInAnyOrder("cachet.network.tls.keystore.password", "cachet.network.tls.keystore.key.password",
-                        "cachet.network.tls.key.password", "cachet.network.tls.truststore.password", "cachet.security.internode.secret");
+                        "cachet.network.tls.key.password", "cachet.network.tls.truststore.password", "cachet.security.internode.secret",
+                        "cachet.etcd.tls.key.password");
     }
 
     private static CachetConfig isolated(Map<String, String> engine, Map<String, String> environment) {
