@@ -16,6 +16,7 @@ import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.ErrorCode;
 import io.cachet.rpc.GrpcChannels;
 import io.cachet.rpc.RemoteErrors;
+import io.cachet.rpc.TransportFailures;
 import io.cachet.rpc.proto.CoordinatorServiceGrpc;
 import io.cachet.rpc.proto.JobRequest;
 import io.cachet.rpc.proto.JobStatus;
@@ -502,34 +503,17 @@ public final class CachetClient implements AutoCloseable {
                 }
             }
         }
-        else if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && !causedBy(e, java.net.ConnectException.class)) {
+        else if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && !TransportFailures.causedBy(e, java.net.ConnectException.class)) {
             IOException explained = HandshakeFailures.explainPlaintextClientRefused(address, Duration.ofSeconds(5), e);
             if (explained instanceof TlsHandshakeException) {
                 return explained;
             }
         }
-        if (causedBy(e, java.net.ConnectException.class)) {
+        if (TransportFailures.causedBy(e, java.net.ConnectException.class)) {
             return new IOException("Cannot connect to the %s at %s:%d: nothing listens there (connection refused). Fix: start it, or point %s at the right host:port"
                     .formatted(peer, address.getHostString(), address.getPort(), peer.equals("coordinator") ? CachetKeys.COORDINATOR_ADDRESS.name() : "the client"), e);
         }
-        // Status.toString() carries the cause's whole stack trace: people get one line, the trace stays in the cause.
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        return new IOException("%s at %s:%d failed: %s%s%s".formatted(peer, address.getHostString(), address.getPort(), e.getStatus().getCode(),
-                e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")",
-                root == e ? "" : ": " + root.getClass().getSimpleName() + ": " + root.getMessage()), e);
-    }
-
-    /** Routes around a worker that failed mid-request until the coordinator settles its fate. */
-    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return true;
-            }
-        }
-        return false;
+        return new IOException("%s at %s:%d failed: %s".formatted(peer, address.getHostString(), address.getPort(), TransportFailures.oneLine(e)), e);
     }
 
     void unreachable(WorkerAddress worker, IOException failure) {

@@ -21,6 +21,7 @@ import io.cachet.etcd.proto.WatchGrpc;
 import io.cachet.etcd.proto.WatchRequest;
 import io.cachet.etcd.proto.WatchResponse;
 import io.cachet.rpc.GrpcChannels;
+import io.cachet.rpc.TransportFailures;
 import io.cachet.tls.CertificateDetails;
 import io.cachet.tls.HandshakeFailures;
 import io.cachet.tls.TlsContexts;
@@ -284,14 +285,14 @@ public final class EtcdClient implements AutoCloseable {
                 }
             }
         }
-        if (tls.isPresent() && e.getStatus().getCode() == Status.Code.UNAVAILABLE && causedBy(e, java.nio.channels.ClosedChannelException.class)) {
+        if (tls.isPresent() && e.getStatus().getCode() == Status.Code.UNAVAILABLE && TransportFailures.causedBy(e, java.nio.channels.ClosedChannelException.class)) {
             Optional<IOException> plaintext = HandshakeFailures.explainClosedByPlaintextServer(address, settings.timeout(), e, settings.tls().keys())
                     .map(explained -> new IOException("%s: %s".formatted(peer, explained.getMessage()), e));
             if (plaintext.isPresent()) {
                 return plaintext.get();
             }
         }
-        if (causedBy(e, ConnectException.class)) {
+        if (TransportFailures.causedBy(e, ConnectException.class)) {
             return new IOException("Cannot connect to %s: nothing listens there (connection refused). Fix: start etcd, or correct %s"
                     .formatted(peer, CachetKeys.ETCD_ENDPOINTS.name()), e);
         }
@@ -305,13 +306,7 @@ public final class EtcdClient implements AutoCloseable {
             return new IOException("%s did not answer within %s (trying to %s). Fix: check that etcd runs there and is healthy, or raise %s"
                     .formatted(peer, settings.timeout(), what, CachetKeys.ETCD_TIMEOUT.name()), e);
         }
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        return new IOException("%s failed to %s: %s%s%s".formatted(peer, what, e.getStatus().getCode(),
-                e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")",
-                root == e ? "" : ": " + root.getClass().getSimpleName() + ": " + root.getMessage()), e);
+        return new IOException("%s failed to %s: %s".formatted(peer, what, TransportFailures.oneLine(e)), e);
     }
 
     private ManagedChannel channel(URI endpoint) {
@@ -320,15 +315,6 @@ public final class EtcdClient implements AutoCloseable {
 
     private long timeoutMillis() {
         return settings.timeout().toMillis();
-    }
-
-    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static ByteString bytes(String key) {
