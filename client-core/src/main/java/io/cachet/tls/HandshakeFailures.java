@@ -30,7 +30,7 @@ public final class HandshakeFailures {
         if (isPlaintextAnswer(failure, text)) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "TLS client: %s answered in plaintext; that port does not speak TLS".formatted(peer),
-                    "turn TLS off here to match a plaintext server (this side has %s), or enable TLS on the server".formatted(keys.enabled())), failure);
+                    "%s to match a plaintext server, or enable TLS on the server".formatted(keys.turnTlsOff())), failure);
         }
         if (text.contains("certificate_required") || (!hasIdentity && text.contains("bad_certificate"))) {
             return new TlsHandshakeException(new TlsDiagnosis(
@@ -94,7 +94,7 @@ public final class HandshakeFailures {
         if (ServerTlsProbe.speaksTls(server, timeout)) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "Plaintext client: %s speaks TLS, and this client has TLS off".formatted(peer),
-                    "set %s (and %s to the CA that issued the server's certificate)".formatted(keys.enabled(), keys.truststorePath())), failure);
+                    "%s (and %s to the CA that issued the server's certificate)".formatted(keys.turnTlsOn(), keys.truststorePath())), failure);
         }
         return new java.io.IOException("Connection to %s closed before it answered: %s".formatted(peer, failure == null ? "closed" : rootMessage(failure)), failure);
     }
@@ -112,7 +112,7 @@ public final class HandshakeFailures {
         String peer = "server " + server.getHostString() + ":" + server.getPort();
         return Optional.of(new TlsHandshakeException(new TlsDiagnosis(
                 "TLS client: %s does not speak TLS on that port (it closed the connection at the TLS handshake; a plaintext server does)".formatted(peer),
-                "turn TLS off here to match a plaintext server (this side has %s), or enable TLS on the server".formatted(keys.enabled())), failure));
+                "%s to match a plaintext server, or enable TLS on the server".formatted(keys.turnTlsOff())), failure));
     }
 
     /** Explains a failed handshake on the server side, for the server's log. */

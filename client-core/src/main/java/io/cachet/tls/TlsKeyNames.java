@@ -7,7 +7,8 @@ import io.cachet.conf.CachetKeys;
  * handshakes names the key a user must change: the cluster's own TLS, or the connection to etcd.
  */
 public record TlsKeyNames(
-        String enabled,
+        String turnTlsOn,
+        String turnTlsOff,
         String identity,
         String certificatePath,
         String keyPath,
@@ -21,7 +22,8 @@ public record TlsKeyNames(
 
     /** Cachet's own planes: clients, workers and the coordinator. */
     public static final TlsKeyNames CLUSTER = new TlsKeyNames(
-            CachetKeys.TLS_ENABLED.name() + "=true",
+            "set " + CachetKeys.TLS_ENABLED.name() + "=true",
+            "set " + CachetKeys.TLS_ENABLED.name() + "=false",
             "%s (or %s and %s)".formatted(CachetKeys.TLS_KEYSTORE_PATH.name(), CachetKeys.TLS_CERTIFICATE_PATH.name(), CachetKeys.TLS_KEY_PATH.name()),
             CachetKeys.TLS_CERTIFICATE_PATH.name(),
             CachetKeys.TLS_KEY_PATH.name(),
@@ -35,7 +37,8 @@ public record TlsKeyNames(
 
     /** The connection from a Cachet node or client to etcd, configured as etcd's own clients are. */
     public static final TlsKeyNames ETCD = new TlsKeyNames(
-            "https:// in " + CachetKeys.ETCD_ENDPOINTS.name(),
+            "write the endpoints as https:// in " + CachetKeys.ETCD_ENDPOINTS.name(),
+            "write the endpoints as http:// in " + CachetKeys.ETCD_ENDPOINTS.name(),
             "%s and %s".formatted(CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name(), CachetKeys.ETCD_TLS_KEY_PATH.name()),
             CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name(),
             CachetKeys.ETCD_TLS_KEY_PATH.name(),
