@@ -97,6 +97,7 @@ public final class CachetClient implements AutoCloseable {
     private Membership membership = Membership.getDefaultInstance();
     private volatile long lastFailureRefreshNanos;
     private volatile boolean coordinatorUnreachable;
+    private final java.util.concurrent.atomic.AtomicBoolean refreshQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private boolean emptyListSeen;
 
     private CachetClient(CachetConfig config, Optional<TlsContexts> tls, ClientMetrics metrics) {
@@ -562,10 +563,16 @@ public final class CachetClient implements AutoCloseable {
         }
     }
 
-    /** A change pushed by the membership store: read the list on the refresh thread, not the caller's. */
+    /** A change pushed by the membership store: read the list on the refresh thread, once for any number of changes that arrive meanwhile. */
     private void refreshSoon() {
+        if (!refreshQueued.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            refresher.execute(this::refreshQuietly);
+            refresher.execute(() -> {
+                refreshQueued.set(false);
+                refreshQuietly();
+            });
         }
         catch (java.util.concurrent.RejectedExecutionException closed) {
             // the client is closing

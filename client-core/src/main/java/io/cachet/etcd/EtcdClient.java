@@ -65,6 +65,7 @@ public final class EtcdClient implements AutoCloseable {
     private final Optional<TlsMaterialWatcher> watcher;
     private final ConcurrentHashMap<URI, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile int preferred;
+    private volatile boolean closed;
 
     private EtcdClient(EtcdSettings settings, Optional<TlsContexts> tls, Optional<TlsMaterialWatcher> watcher) {
         this.settings = settings;
@@ -96,10 +97,10 @@ public final class EtcdClient implements AutoCloseable {
         return tls.flatMap(contexts -> contexts.material().identity()).map(identity -> CertificateDetails.subject(identity.leaf()));
     }
 
-    /** Every key under {@code prefix}, with the revision they were read at. */
-    public RangeResponse rangePrefix(String prefix) throws IOException {
+    /** At most {@code limit} keys under {@code prefix} ({@code more} says whether there were others), with the revision they were read at. */
+    public RangeResponse rangePrefix(String prefix, long limit) throws IOException {
         ByteString key = bytes(prefix);
-        RangeRequest request = RangeRequest.newBuilder().setKey(key).setRangeEnd(prefixEnd(key)).build();
+        RangeRequest request = RangeRequest.newBuilder().setKey(key).setRangeEnd(prefixEnd(key)).setLimit(limit).build();
         return call("read " + prefix, channel -> KVGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMillis(), TimeUnit.MILLISECONDS).range(request));
     }
 
@@ -184,7 +185,7 @@ public final class EtcdClient implements AutoCloseable {
      * hears each response and, when the watch ends (etcd unreachable, the client closed), its error. Cancel
      * it with {@link Watch#cancel()}.
      */
-    public Watch watchPrefix(String prefix, long revision, StreamObserver<WatchResponse> events) {
+    public Watch watchPrefix(String prefix, long revision, StreamObserver<WatchResponse> events) throws IOException {
         ByteString key = bytes(prefix);
         ManagedChannel channel = channel(settings.endpoints().get(preferred));
         Watch watch = new Watch(events);
@@ -212,7 +213,9 @@ public final class EtcdClient implements AutoCloseable {
 
         @Override
         public void onNext(WatchResponse response) {
-            events.onNext(response);
+            if (!cancelled) {
+                events.onNext(response);
+            }
         }
 
         @Override
@@ -240,6 +243,7 @@ public final class EtcdClient implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         watcher.ifPresent(TlsMaterialWatcher::close);
         channels.values().forEach(GrpcChannels::close);
         channels.clear();
@@ -309,8 +313,15 @@ public final class EtcdClient implements AutoCloseable {
         return new IOException("%s failed to %s: %s".formatted(peer, what, TransportFailures.oneLine(e)), e);
     }
 
-    private ManagedChannel channel(URI endpoint) {
-        return channels.computeIfAbsent(endpoint, uri -> GrpcChannels.open(uri.getHost(), uri.getPort(), tls));
+    /** The endpoint's channel; none once closed, so nothing opened after {@link #close()} outlives it. */
+    private ManagedChannel channel(URI endpoint) throws IOException {
+        ManagedChannel channel = channels.computeIfAbsent(endpoint, uri -> GrpcChannels.open(uri.getHost(), uri.getPort(), tls));
+        if (closed) {
+            channels.remove(endpoint, channel);
+            GrpcChannels.close(channel);
+            throw new IOException("The etcd client for %s is closed".formatted(describe()));
+        }
+        return channel;
     }
 
     private long timeoutMillis() {

@@ -29,15 +29,17 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EtcdMembership implements MembershipSource {
     private static final Logger log = LoggerFactory.getLogger(EtcdMembership.class);
-    private static final int MAX_WORKERS = 100_000;
+    private static final int MAX_WORKERS = 10_000;
+    /** A worker entry is well under 1 KiB; anything much larger is not one. */
+    private static final int MAX_ENTRY_BYTES = 4096;
 
     private final EtcdClient etcd;
     private final boolean ownsClient;
     private final ScheduledExecutorService rewatch = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-etcd-watch", true));
     private volatile Runnable listener;
-    private volatile EtcdClient.Watch watch;
+    private EtcdClient.Watch watch;
     private volatile long revision;
-    private volatile boolean closed;
+    private boolean closed;
     private boolean badEntryLogged;
 
     /** {@code ownsClient}: whether closing this source closes {@code etcd} too. */
@@ -49,7 +51,10 @@ public final class EtcdMembership implements MembershipSource {
     @Override
     public Membership fetch() throws IOException {
         String prefix = etcd.settings().workersPrefix();
-        RangeResponse response = etcd.rangePrefix(prefix);
+        RangeResponse response = etcd.rangePrefix(prefix, MAX_WORKERS);
+        if (response.getMore()) {
+            logBadEntry(prefix, "more than %d keys; the first %d are used".formatted(MAX_WORKERS, MAX_WORKERS));
+        }
         revision = response.getHeader().getRevision();
         return parse(prefix, response.getKvsList(), revision);
     }
@@ -67,12 +72,13 @@ public final class EtcdMembership implements MembershipSource {
 
     @Override
     public void close() {
-        closed = true;
-        rewatch.shutdownNow();
-        EtcdClient.Watch running = watch;
-        if (running != null) {
-            running.cancel();
+        synchronized (this) {
+            closed = true;
+            if (watch != null) {
+                watch.cancel();
+            }
         }
+        rewatch.shutdownNow();
         if (ownsClient) {
             etcd.close();
         }
@@ -83,6 +89,9 @@ public final class EtcdMembership implements MembershipSource {
         entries.stream().limit(MAX_WORKERS).sorted(Comparator.comparing(entry -> entry.getKey().toStringUtf8())).forEach(entry -> {
             String key = entry.getKey().toString(StandardCharsets.UTF_8);
             try {
+                if (entry.getValue().size() > MAX_ENTRY_BYTES) {
+                    throw new InvalidProtocolBufferException("%d bytes, more than a worker entry's %d".formatted(entry.getValue().size(), MAX_ENTRY_BYTES));
+                }
                 WorkerInfo worker = WorkerInfo.parseFrom(entry.getValue());
                 if (!key.equals(prefix + worker.getId()) || worker.getHost().isEmpty()) {
                     throw new InvalidProtocolBufferException("the entry names worker '%s' at '%s'".formatted(worker.getId(), worker.getHost()));
@@ -104,18 +113,30 @@ public final class EtcdMembership implements MembershipSource {
         }
     }
 
-    private void startWatch() {
+    /** Watches from just after the last read, or from now when nothing was read yet (revision 0 would replay etcd's whole history). */
+    private synchronized void startWatch() {
         if (closed) {
             return;
         }
-        watch = etcd.watchPrefix(etcd.settings().workersPrefix(), revision + 1, new StreamObserver<>() {
+        long from = revision == 0 ? 0 : revision + 1;
+        try {
+            watch = etcd.watchPrefix(etcd.settings().workersPrefix(), from, observer());
+        }
+        catch (IOException e) {
+            log.debug("Cannot watch {}: {}", etcd.describe(), e.getMessage());
+        }
+    }
+
+    private StreamObserver<WatchResponse> observer() {
+        return new StreamObserver<>() {
             @Override
             public void onNext(WatchResponse response) {
                 if (!response.getEventsList().isEmpty() || response.getCanceled()) {
                     notifyListener();
                 }
                 if (response.getCanceled()) {
-                    // Compacted past our revision, or refused: start again from what a fresh read sees.
+                    // Compacted past our revision, or refused: watch again from now, then read the list in full.
+                    revision = 0;
                     rewatchLater();
                 }
             }
@@ -130,7 +151,7 @@ public final class EtcdMembership implements MembershipSource {
             public void onCompleted() {
                 rewatchLater();
             }
-        });
+        };
     }
 
     private void notifyListener() {
@@ -141,18 +162,19 @@ public final class EtcdMembership implements MembershipSource {
     }
 
     private void rewatchLater() {
-        if (closed) {
-            return;
-        }
-        EtcdClient.Watch running = watch;
-        if (running != null) {
-            running.cancel();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (watch != null) {
+                watch.cancel();
+            }
         }
         try {
-            // The scheduled refresh covers the gap; a changed list is read in full before watching again.
+            // Watch first, then read in full: a change after the read is then reported, not lost.
             rewatch.schedule(() -> {
-                notifyListener();
                 startWatch();
+                notifyListener();
             }, 1, TimeUnit.SECONDS);
         }
         catch (java.util.concurrent.RejectedExecutionException closing) {

@@ -67,14 +67,15 @@ public final class CoordinatorServer implements AutoCloseable {
         Duration timeout = config.get(CachetKeys.COORDINATOR_WORKER_TIMEOUT);
         Duration checkInterval = Duration.ofMillis(Math.max(100, timeout.toMillis() / 4));
         MembershipRegistry registry = new MembershipRegistry(timeout, checkInterval, System::nanoTime);
-        MembershipView view = config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD
-                ? new EtcdMembershipView(new EtcdMembership(EtcdClient.create(EtcdSettings.from(config)), true), config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH))
-                : registry;
         ConnectionCounters counters = new ConnectionCounters();
         InetSocketAddress address = new InetSocketAddress(config.get(CachetKeys.COORDINATOR_BIND_HOST), config.get(CachetKeys.COORDINATOR_RPC_PORT));
         NodeIdentity identity = new NodeIdentity("coordinator@" + address.getHostString() + ":" + address.getPort(),
                 config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
         NodeSecurity security = NodeSecurity.of(config, policy, tls);
+        // Last before the listener: everything that can refuse the configuration has had its say.
+        MembershipView view = config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD
+                ? new EtcdMembershipView(new EtcdMembership(EtcdClient.create(EtcdSettings.from(config)), true), config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH))
+                : registry;
         PeerChannels channels = new PeerChannels(identity, security, policy, tls);
         CacheJobs jobs = new CacheJobs(view, channels, config.get(CachetKeys.ROUTING_VIRTUAL_NODES), Duration.ofSeconds(30));
         InternodePeers peers = new InternodePeers();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Membership as etcd holds it, for a coordinator whose workers register in etcd: read at start, again
@@ -24,14 +25,22 @@ final class EtcdMembershipView implements MembershipView {
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-coordinator-etcd", true));
     private volatile Membership current = Membership.getDefaultInstance();
     private volatile boolean warned;
+    private final AtomicBoolean refreshQueued = new AtomicBoolean();
 
     EtcdMembershipView(EtcdMembership etcd, Duration refreshInterval) {
         this.etcd = etcd;
         refresh();
         refresher.scheduleWithFixedDelay(this::refresh, refreshInterval.toMillis(), refreshInterval.toMillis(), TimeUnit.MILLISECONDS);
         etcd.onChange(() -> {
+            // One read for any number of changes that arrive meanwhile.
+            if (!refreshQueued.compareAndSet(false, true)) {
+                return;
+            }
             try {
-                refresher.execute(this::refresh);
+                refresher.execute(() -> {
+                    refreshQueued.set(false);
+                    refresh();
+                });
             }
             catch (java.util.concurrent.RejectedExecutionException closed) {
                 // closing

@@ -2,6 +2,8 @@ package io.cachet.worker;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.cachet.conf.CachetKeys;
+import io.cachet.conf.ConfigException;
 import io.cachet.etcd.EtcdClient;
 import io.cachet.etcd.proto.Compare;
 import io.cachet.etcd.proto.KeyValue;
@@ -19,9 +21,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -44,12 +49,22 @@ final class EtcdLink implements MembershipLink {
     private final Duration interval;
     private final String key;
     private final ScheduledExecutorService scheduler;
+    /** Reads the list when etcd reports a change, so a burst of changes never delays the lease's renewal. */
+    private final ExecutorService reader;
+    private final AtomicBoolean readQueued = new AtomicBoolean();
     private volatile boolean registered;
-    private long lease;
+    private volatile boolean closed;
+    private volatile long lease;
     private boolean warned;
     private Membership last = Membership.getDefaultInstance();
 
     EtcdLink(WorkerInfo self, EtcdClient etcd, Duration interval, Consumer<Membership> membershipListener) {
+        Duration ttl = etcd.settings().leaseTtl();
+        if (ttl.compareTo(interval.multipliedBy(3)) < 0) {
+            etcd.close();
+            throw new ConfigException("%s (%s) must be at least three times %s (%s), or one late renewal drops a live worker. Fix: raise the first or lower the second"
+                    .formatted(CachetKeys.ETCD_LEASE_TTL.name(), ttl, CachetKeys.WORKER_HEARTBEAT_INTERVAL.name(), interval));
+        }
         this.self = self;
         this.etcd = etcd;
         this.membership = new EtcdMembership(etcd, false);
@@ -57,12 +72,28 @@ final class EtcdLink implements MembershipLink {
         this.interval = interval;
         this.key = etcd.settings().workersPrefix() + self.getId();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-etcd-lease", true));
+        this.reader = Executors.newSingleThreadExecutor(new DefaultThreadFactory("cachet-worker-etcd-membership", true));
     }
 
     @Override
     public void start() {
         scheduler.scheduleWithFixedDelay(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-        membership.onChange(() -> scheduler.execute(this::readMembership));
+        membership.onChange(this::readSoon);
+    }
+
+    private void readSoon() {
+        if (!readQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            reader.execute(() -> {
+                readQueued.set(false);
+                readMembership();
+            });
+        }
+        catch (RejectedExecutionException closing) {
+            // the worker is stopping
+        }
     }
 
     @Override
@@ -71,6 +102,9 @@ final class EtcdLink implements MembershipLink {
     }
 
     private void beat() {
+        if (closed) {
+            return;
+        }
         try {
             if (lease != 0 && etcd.keepAlive(lease) <= 0) {
                 log.warn("Worker {}: its etcd lease expired (it could not renew it for {}); registering again", self.getId(), etcd.settings().leaseTtl());
@@ -78,12 +112,12 @@ final class EtcdLink implements MembershipLink {
                 registered = false;
             }
             if (lease == 0) {
-                lease = etcd.grantLease(Math.max(1, etcd.settings().leaseTtl().toSeconds()));
+                // etcd counts whole seconds: round up, never below the configured life.
+                lease = etcd.grantLease(Math.max(1, (etcd.settings().leaseTtl().toMillis() + 999) / 1000));
             }
             Optional<KeyValue> entry = etcd.get(key);
-            if (entry.isEmpty() || entry.get().getLease() != lease) {
-                registered = claim(entry);
-            }
+            // Already ours (also when a claim went through but its answer was lost), or claimed now.
+            registered = entry.isPresent() && entry.get().getLease() == lease || claim(entry);
             warned = false;
             readMembership();
         }
@@ -139,7 +173,7 @@ final class EtcdLink implements MembershipLink {
         }
     }
 
-    private void readMembership() {
+    private synchronized void readMembership() {
         try {
             Membership current = membership.fetch();
             if (!current.getWorkersList().equals(last.getWorkersList())) {
@@ -154,10 +188,13 @@ final class EtcdLink implements MembershipLink {
 
     @Override
     public void close() {
+        closed = true;
         membership.close();
+        reader.shutdownNow();
         scheduler.shutdownNow();
         try {
-            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            // A beat in progress may still grant a lease: wait for it, so the lease revoked below is the last one.
+            scheduler.awaitTermination(etcd.settings().timeout().multipliedBy(3).toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -52,7 +52,7 @@ class EtcdCommandsTest {
                     .containsEntry(CachetKeys.ETCD_TLS_CA_PATH.name(), ca.toString());
             CachetConfig config = CachetConfig.builder().engineProperties("client.properties", client).build();
             try (EtcdClient reader = EtcdClient.create(EtcdSettings.from(config))) {
-                assertThat(reader.rangePrefix("/cachet/local-test/workers/").getKvsCount()).as("workers registered in etcd").isEqualTo(1);
+                assertThat(reader.rangePrefix("/cachet/local-test/workers/", 100).getKvsCount()).as("workers registered in etcd").isEqualTo(1);
             }
             try (CachetClient cachet = CachetClient.connect(config)) {
                 assertThat(cachet.workers()).hasSize(1);
