@@ -29,6 +29,10 @@ import static java.util.Objects.requireNonNull;
  * say) plus its own; workers share one under-file-system root and each has its own cache directory.
  */
 public final class MiniCluster implements AutoCloseable {
+    /** Ports for servers are chosen from here up to the kernel's ephemeral range (see {@link #freePort()}). */
+    private static final int FIRST_CHOSEN_PORT = 10_000;
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final Path directory;
     private volatile Map<String, String> properties;
     private final Map<String, String> coordinatorProperties;
@@ -281,13 +285,38 @@ public final class MiniCluster implements AutoCloseable {
                 .build();
     }
 
-    /** A loopback port free at this moment; another process may take it before the caller binds it. */
+    /**
+     * A port free at this moment, for a server to bind soon. It is taken below the kernel's ephemeral range: a
+     * port the kernel picks (port 0) is also what it gives the next outgoing connection, which on a busy machine
+     * may take it before the server binds. Ports handed out in this JVM are not handed out again.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        int below = ephemeralRangeStart();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = FIRST_CHOSEN_PORT + java.util.concurrent.ThreadLocalRandom.current().nextInt(below - FIRST_CHOSEN_PORT);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(false);
+                socket.bind(new java.net.InetSocketAddress(port));
+                return port;
+            }
+            catch (IOException taken) {
+                // in use by someone else: try another
+            }
         }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
+        throw new UncheckedIOException(new IOException("No free port between %d and %d".formatted(FIRST_CHOSEN_PORT, below)));
+    }
+
+    /** Where the kernel starts picking ports for outgoing connections (Linux's ip_local_port_range; 32768 where it cannot be read). */
+    private static int ephemeralRangeStart() {
+        try {
+            int start = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+            return start > FIRST_CHOSEN_PORT + 1000 ? start : 32_768;
+        }
+        catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 
