@@ -99,6 +99,12 @@ public final class CachetKeys {
     public static final ConfigKey<Duration> NETWORK_MAX_CONNECTION_AGE = ConfigKey.of("cachet.network.max.connection.age", DURATION_TYPE, Duration.ofHours(1),
             "a gRPC connection older than this is asked to go away (calls in progress get a minute to finish); clients reconnect");
 
+    // Metrics and health
+    public static final ConfigKey<Boolean> METRICS_ENABLED = ConfigKey.of(PREFIX + "metrics.enabled", BOOLEAN, true,
+            "serve /metrics (Prometheus) and /health/live, /health/ready on the node's metrics port; HTTPS with the node's TLS identity when it has one");
+    public static final ConfigKey<ClientAuth> METRICS_CLIENT_AUTH = ConfigKey.of(PREFIX + "metrics.client.auth", ofEnum(ClientAuth.class), ClientAuth.NONE,
+            "whether the HTTPS metrics endpoint asks scrapers for a certificate from the node's trust store");
+
     // Node placement
     public static final ConfigKey<String> NODE_DC = ConfigKey.of("cachet.node.dc", STRING, "dc1", "this node's data centre, advertised through membership");
     public static final ConfigKey<String> NODE_RACK = ConfigKey.of("cachet.node.rack", STRING, "rack1", "this node's rack, advertised through membership");
@@ -110,6 +116,8 @@ public final class CachetKeys {
             "address the coordinator listens on");
     public static final ConfigKey<Integer> COORDINATOR_RPC_PORT = ConfigKey.of("cachet.coordinator.rpc.port", PORT, 19998,
             "coordinator gRPC port");
+    public static final ConfigKey<Integer> COORDINATOR_METRICS_PORT = ConfigKey.of(PREFIX + "coordinator.metrics.port", PORT, 19996,
+            "coordinator metrics and health port (HTTP, or HTTPS with TLS)");
     public static final ConfigKey<Duration> COORDINATOR_WORKER_TIMEOUT = ConfigKey.of("cachet.coordinator.worker.timeout", DURATION_TYPE, Duration.ofSeconds(30),
             "a worker silent for this long is removed from membership (longer than the GC pauses and CPU starvation the machines see); "
                     + "a coordinator that stalled itself, or finds every worker late at once, gives them this long again instead");
@@ -145,6 +153,8 @@ public final class CachetKeys {
             "address the worker listens on");
     public static final ConfigKey<Integer> WORKER_RPC_PORT = ConfigKey.of("cachet.worker.rpc.port", PORT, 29999, "worker gRPC port");
     public static final ConfigKey<Integer> WORKER_DATA_PORT = ConfigKey.of("cachet.worker.data.port", PORT, 29997, "worker data (page transfer) port");
+    public static final ConfigKey<Integer> WORKER_METRICS_PORT = ConfigKey.of(PREFIX + "worker.metrics.port", PORT, 29996,
+            "worker metrics and health port (HTTP, or HTTPS with TLS)");
     public static final ConfigKey<String> WORKER_UFS_ROOT = ConfigKey.optional("cachet.worker.ufs.root", STRING,
             "root of the under-file-system (a file:// URI) that workers read through to");
     public static final ConfigKey<String> WORKER_CACHE_DIR = ConfigKey.optional("cachet.worker.cache.dir", STRING,

@@ -115,6 +115,35 @@ public final class HandshakeFailures {
                 "%s to match a plaintext server, or enable TLS on the server".formatted(keys.turnTlsOff())), failure));
     }
 
+    /** What kind of failure {@code failure} is, for the failed-handshake counters. */
+    public static TlsFailureCause classify(Throwable failure) {
+        Optional<PeerCertificateException> refused = cause(failure, PeerCertificateException.class);
+        if (refused.isPresent()) {
+            return switch (refused.get().reason()) {
+                case UNTRUSTED -> TlsFailureCause.UNTRUSTED;
+                case EXPIRED -> TlsFailureCause.EXPIRED;
+                case NOT_YET_VALID -> TlsFailureCause.NOT_YET_VALID;
+                case REVOKED -> TlsFailureCause.REVOKED;
+                case HOSTNAME -> TlsFailureCause.HOSTNAME;
+                case MISSING -> TlsFailureCause.NO_CERTIFICATE;
+            };
+        }
+        String text = text(failure);
+        if (isPlaintextAnswer(failure, text)) {
+            return TlsFailureCause.PLAINTEXT;
+        }
+        if (isMissingCertificate(text)) {
+            return TlsFailureCause.NO_CERTIFICATE;
+        }
+        if (ServerTlsProbe.isNegotiationRefusal(failure)) {
+            return TlsFailureCause.NO_COMMON_PROTOCOL;
+        }
+        if (text.contains("timed out") || text.contains("timeout")) {
+            return TlsFailureCause.TIMEOUT;
+        }
+        return TlsFailureCause.OTHER;
+    }
+
     /** Explains a failed handshake on the server side, for the server's log. */
     public static TlsDiagnosis explainServerFailure(Throwable failure, String peer) {
         Optional<PeerCertificateException> refused = cause(failure, PeerCertificateException.class);
@@ -126,8 +155,7 @@ public final class HandshakeFailures {
             return new TlsDiagnosis("TLS server: plaintext connection from %s to a TLS port, closed".formatted(peer),
                     "the client must set cachet.network.tls.enabled=true (and trust this server's CA)");
         }
-        if (text.contains("peer sent no certificates") || text.contains("empty client certificate") || text.contains("certificate_required")
-                || text.contains("peer_did_not_return_a_certificate") || text.contains("empty server certificate chain")) {
+        if (isMissingCertificate(text)) {
             return new TlsDiagnosis("TLS server: client %s presented no certificate, and cachet.network.tls.client.auth=required".formatted(peer),
                     "give the client a certificate (its cachet.network.tls.keystore.path), or set client.auth=optional on this server");
         }
@@ -150,6 +178,11 @@ public final class HandshakeFailures {
                 || text.contains("wrong_version_number")
                 || text.contains("not an ssl/tls record")
                 || text.contains("http_request");
+    }
+
+    private static boolean isMissingCertificate(String text) {
+        return text.contains("peer sent no certificates") || text.contains("empty client certificate") || text.contains("certificate_required")
+                || text.contains("peer_did_not_return_a_certificate") || text.contains("empty server certificate chain");
     }
 
     private static boolean overlaps(List<String> a, List<String> b) {

@@ -170,6 +170,32 @@ public final class TlsContexts {
         return build(builder::build, "gRPC client");
     }
 
+    /**
+     * A JDK context serving this node's identity, with the same trust, reload and policy as the Netty planes,
+     * for listeners that run on the JDK's own HTTP server (metrics and health). Pair it with {@link #jdkServerParameters}.
+     */
+    public SSLContext jdkServer() {
+        refuseClientInitiatedRenegotiation();
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new javax.net.ssl.KeyManager[] {serverKeyManager()}, new javax.net.ssl.TrustManager[] {material.trustManager()}, null);
+            return context;
+        }
+        catch (NoSuchAlgorithmException | java.security.KeyManagementException e) {
+            throw new ConfigException("Cannot build a JDK TLS server context: " + e.getMessage(), e);
+        }
+    }
+
+    /** The protocols, AEAD cipher suites and client certificate policy for a {@link #jdkServer()} listener. */
+    public javax.net.ssl.SSLParameters jdkServerParameters(SSLContext context, ClientAuth clientAuth) {
+        javax.net.ssl.SSLParameters parameters = context.getDefaultSSLParameters();
+        parameters.setProtocols(CipherSuites.protocols(settings.serverProtocols(), CachetKeys.TLS_SERVER_PROTOCOLS.name()).toArray(String[]::new));
+        parameters.setCipherSuites(ciphers(jdkCipherSuites(), SslProvider.JDK.name()).toArray(String[]::new));
+        parameters.setNeedClientAuth(clientAuth == ClientAuth.REQUIRED);
+        parameters.setWantClientAuth(clientAuth == ClientAuth.OPTIONAL);
+        return parameters;
+    }
+
     /** One line for start-up logs: provider per plane, identity, trust and policy. */
     public String describe() {
         return "TLS: data plane provider %s, gRPC provider %s, identity %s, trust %s, client auth %s, hostname verification %s"

@@ -6,6 +6,8 @@ import io.cachet.conf.MembershipStore;
 import io.cachet.etcd.EtcdClient;
 import io.cachet.etcd.EtcdSettings;
 import io.cachet.membership.EtcdMembership;
+import io.cachet.metrics.MetricsServer;
+import io.cachet.metrics.NodeMetrics;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.ConnectionLimits;
@@ -26,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -46,9 +49,10 @@ public final class CoordinatorServer implements AutoCloseable {
     private final CacheJobs jobs;
     private final PeerChannels channels;
     private final Optional<TlsMaterialWatcher> watcher;
+    private final Optional<MetricsServer> operations;
 
     private CoordinatorServer(MembershipView registry, Server server, ScheduledExecutorService expiry, ConnectionCounters counters,
-            InternodePeers peers, CacheJobs jobs, PeerChannels channels, Optional<TlsMaterialWatcher> watcher) {
+            InternodePeers peers, CacheJobs jobs, PeerChannels channels, Optional<TlsMaterialWatcher> watcher, Optional<MetricsServer> operations) {
         this.registry = registry;
         this.server = server;
         this.expiry = expiry;
@@ -57,6 +61,7 @@ public final class CoordinatorServer implements AutoCloseable {
         this.jobs = jobs;
         this.channels = channels;
         this.watcher = watcher;
+        this.operations = operations;
     }
 
     public static CoordinatorServer start(CachetConfig config) throws IOException {
@@ -79,14 +84,29 @@ public final class CoordinatorServer implements AutoCloseable {
         PeerChannels channels = new PeerChannels(identity, security, policy, tls);
         CacheJobs jobs = new CacheJobs(view, channels, config.get(CachetKeys.ROUTING_VIRTUAL_NODES), Duration.ofSeconds(30));
         InternodePeers peers = new InternodePeers();
+        NodeMetrics metrics = new NodeMetrics(Clock.systemUTC())
+                .connections(counters)
+                .internode(peers)
+                .membershipSize(() -> view.snapshot().getWorkersCount());
+        tls.ifPresent(contexts -> metrics.tls(contexts.material()));
         Server server;
+        MetricsServer operations = null;
         try {
+            if (config.get(CachetKeys.METRICS_ENABLED)) {
+                operations = MetricsServer.start(new InetSocketAddress(address.getAddress(), config.get(CachetKeys.COORDINATOR_METRICS_PORT)), tls,
+                        config.get(CachetKeys.METRICS_CLIENT_AUTH), metrics.registry(), () -> view.snapshot().getSettled()
+                                ? Optional.empty()
+                                : Optional.of("membership not settled: gathering the workers again after a start"));
+            }
             server = GrpcServers.start(address, policy, tls, security,
                     new ConnectionLimits(ConnectionLimits.Settings.from(config), "Coordinator RPC listener", counters), List.of(new CoordinatorService(registry, view, jobs)),
                     Set.of(CoordinatorServiceGrpc.getRegisterWorkerMethod().getFullMethodName(), CoordinatorServiceGrpc.getHeartbeatMethod().getFullMethodName()),
                     peers);
         }
         catch (IOException | RuntimeException e) {
+            if (operations != null) {
+                operations.close();
+            }
             jobs.close();
             channels.close();
             view.close();
@@ -94,9 +114,10 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-coordinator-expiry", true));
         expiry.scheduleWithFixedDelay(registry::expireSilentWorkers, checkInterval.toMillis(), checkInterval.toMillis(), TimeUnit.MILLISECONDS);
-        log.info("Coordinator listening on {}:{} (accepts {}, internode {})", address.getHostString(), server.getPort(), policy.rpcInbound(), policy.internode());
+        log.info("Coordinator listening on {}:{} (accepts {}, internode {}, metrics {})", address.getHostString(), server.getPort(), policy.rpcInbound(),
+                policy.internode(), operations == null ? "off" : operations.url(address.getHostString()) + "/metrics");
         Optional<TlsMaterialWatcher> watcher = tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings));
-        return new CoordinatorServer(view, server, expiry, counters, peers, jobs, channels, watcher);
+        return new CoordinatorServer(view, server, expiry, counters, peers, jobs, channels, watcher, Optional.ofNullable(operations));
     }
 
     public int port() {
@@ -105,6 +126,11 @@ public final class CoordinatorServer implements AutoCloseable {
 
     public Membership membership() {
         return registry.snapshot();
+    }
+
+    /** The port of /metrics and /health, when they are on ({@code cachet.metrics.enabled}). */
+    public Optional<Integer> metricsPort() {
+        return operations.map(MetricsServer::port);
     }
 
     public ConnectionCounters connections() {
@@ -124,5 +150,6 @@ public final class CoordinatorServer implements AutoCloseable {
         jobs.close();
         GrpcServers.stop(server);
         channels.close();
+        operations.ifPresent(MetricsServer::close);
     }
 }

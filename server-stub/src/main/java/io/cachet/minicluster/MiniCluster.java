@@ -42,6 +42,7 @@ public final class MiniCluster implements AutoCloseable {
     private final String serverClasspath;
     private final Path ufsRoot;
     private final int coordinatorPort;
+    private final int coordinatorMetricsPort;
     /** The cluster secret every node gets unless the properties name their own: nodes prove themselves with it over plaintext. */
     private final Map<String, String> clusterSecret;
     private Node coordinator;
@@ -80,6 +81,7 @@ public final class MiniCluster implements AutoCloseable {
         this.serverClasspath = builder.serverClasspath;
         this.ufsRoot = Files.createDirectories(directory.resolve("ufs"));
         this.coordinatorPort = freePort();
+        this.coordinatorMetricsPort = freePort();
         this.clusterSecret = Map.of(CachetKeys.SECURITY_INTERNODE_SECRET.name(), "${file:" + writeClusterSecret(directory.resolve("cluster.secret")) + "}");
     }
 
@@ -131,6 +133,16 @@ public final class MiniCluster implements AutoCloseable {
 
     public int coordinatorPort() {
         return coordinatorPort;
+    }
+
+    /** The coordinator's /metrics and /health port. */
+    public int coordinatorMetricsPort() {
+        return coordinatorMetricsPort;
+    }
+
+    /** Worker {@code index}'s /metrics and /health port (it keeps it across restarts). */
+    public int workerMetricsPort(int index) {
+        return workerPorts.get(index)[2];
     }
 
     public Node coordinator() {
@@ -238,6 +250,7 @@ public final class MiniCluster implements AutoCloseable {
         Map<String, String> settings = new HashMap<>(coordinatorProperties);
         settings.put(CachetKeys.COORDINATOR_BIND_HOST.name(), "127.0.0.1");
         settings.put(CachetKeys.COORDINATOR_RPC_PORT.name(), String.valueOf(coordinatorPort));
+        settings.put(CachetKeys.COORDINATOR_METRICS_PORT.name(), String.valueOf(coordinatorMetricsPort));
         return settings;
     }
 
@@ -246,10 +259,11 @@ public final class MiniCluster implements AutoCloseable {
         Map<String, String> settings = new HashMap<>(workerProperties.getOrDefault(index, Map.of()));
         settings.put(CachetKeys.WORKER_HOSTNAME.name(), host);
         settings.put(CachetKeys.WORKER_BIND_HOST.name(), host.equals("localhost") ? "127.0.0.1" : host);
-        int[] ports = workerPorts.computeIfAbsent(index, any -> new int[] {freePort(), freePort()});
+        int[] ports = workerPorts.computeIfAbsent(index, any -> new int[] {freePort(), freePort(), freePort()});
         int rpcPort = ports[0];
         settings.put(CachetKeys.WORKER_RPC_PORT.name(), String.valueOf(rpcPort));
         settings.put(CachetKeys.WORKER_DATA_PORT.name(), String.valueOf(ports[1]));
+        settings.put(CachetKeys.WORKER_METRICS_PORT.name(), String.valueOf(ports[2]));
         settings.put(CachetKeys.WORKER_CACHE_DIR.name(), workerCacheDirectory(index).toString());
         settings.put(CachetKeys.WORKER_UFS_ROOT.name(), ufsRoot.toUri().toString());
         Map<String, String> merged = nodeProperties(settings);

@@ -31,7 +31,7 @@ public final class ConnectionLimits {
 
     private final Settings settings;
     private final String listener;
-    private final ConnectionCounters counters;
+    private final ConnectionCounters.Listener counters;
     private final RefusalLog refusals = new RefusalLog(ConnectionLimits.class);
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
@@ -39,7 +39,7 @@ public final class ConnectionLimits {
     public ConnectionLimits(Settings settings, String listener, ConnectionCounters counters) {
         this.settings = requireNonNull(settings, "settings is null");
         this.listener = requireNonNull(listener, "listener is null");
-        this.counters = requireNonNull(counters, "counters is null");
+        this.counters = counters.forListener(listener);
     }
 
     public Settings settings() {
@@ -50,7 +50,7 @@ public final class ConnectionLimits {
         return listener;
     }
 
-    public ConnectionCounters counters() {
+    public ConnectionCounters.Listener counters() {
         return counters;
     }
 

@@ -1,6 +1,7 @@
 package io.cachet.server;
 
 import io.cachet.tls.HandshakeFailures;
+import io.cachet.tls.TlsFailureCause;
 import io.cachet.transfer.TransferProtocol;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcHttp2ConnectionHandler;
 import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiator;
@@ -34,7 +35,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
     private final ConnectionPolicy.Inbound inbound;
     private final ConnectionLimits limits;
     private final String listener;
-    private final ConnectionCounters counters;
+    private final ConnectionCounters.Listener counters;
     private final Duration firstBytesTimeout;
 
     ObservedGrpcNegotiator(InternalProtocolNegotiator.ProtocolNegotiator tls, InternalProtocolNegotiator.ProtocolNegotiator plaintext,
@@ -143,7 +144,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                 java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
                 ScheduledFuture<?> deadline = channel.eventLoop().schedule(() -> {
                     if (!ssl.handshakeFuture().isDone() && timedOut.compareAndSet(false, true)) {
-                        counters.refused();
+                        counters.handshakeFailed(TlsFailureCause.TIMEOUT);
                         log.warn("{} ({}): TLS handshake not finished within {}, closed", listener, peer, firstBytesTimeout);
                         channel.close();
                     }
@@ -154,7 +155,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                         counters.tlsHandshake(ssl.engine());
                     }
                     else if (!timedOut.get()) {
-                        counters.refused();
+                        counters.handshakeFailed(HandshakeFailures.classify(future.cause()));
                         log.warn("{} ({}): {}", listener, peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
                     }
                 });

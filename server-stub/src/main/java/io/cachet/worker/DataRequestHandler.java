@@ -39,6 +39,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private final InFlightRequests inFlight;
     private ReadTransfer reading;
     private UfsRoot.PendingWrite writing;
+    private long writeStartNanos;
     private boolean busy;
 
     DataRequestHandler(UfsRoot ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, InFlightRequests inFlight) {
@@ -166,6 +167,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             }
             if (read.position >= read.end) {
                 reading = null;
+                counters.readSeconds.observe((System.nanoTime() - read.startNanos) / 1e9);
                 context.write(TransferProtocol.empty(context.alloc(), FrameType.END));
             }
             context.flush();
@@ -211,6 +213,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             writing = ufs.createTemporary(path, overwrite, createParents);
+            writeStartNanos = System.nanoTime();
             context.writeAndFlush(TransferProtocol.empty(context.alloc(), FrameType.OK));
         }
         catch (IOException e) {
@@ -246,6 +249,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         writing = null;
         try (write) {
             write.commit();
+            counters.writeSeconds.observe((System.nanoTime() - writeStartNanos) / 1e9);
             context.writeAndFlush(TransferProtocol.empty(context.alloc(), FrameType.OK));
         }
         catch (IOException e) {
@@ -277,6 +281,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private static final class ReadTransfer {
         final FileVersion file;
         final long end;
+        final long startNanos = System.nanoTime();
         long position;
 
         ReadTransfer(FileVersion file, long position, long end) {

@@ -71,7 +71,7 @@ final class DataServer implements AutoCloseable {
 
     static DataServer start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, ConnectionLimits limits,
             Function<InFlightRequests, DataRequestHandler> handlers) throws InterruptedException {
-        ConnectionCounters counters = limits.counters();
+        ConnectionCounters.Listener counters = limits.counters();
         long idleMillis = limits.settings().idleTimeout().toMillis();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
@@ -117,6 +117,11 @@ final class DataServer implements AutoCloseable {
         }
     }
 
+    /** Whether it is stopping: taking no new requests, finishing those in progress. */
+    boolean draining() {
+        return inFlight.draining();
+    }
+
     int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
@@ -149,10 +154,10 @@ final class DataServer implements AutoCloseable {
         private final io.netty.handler.ssl.SslContext context;
         private final Duration timeout;
         private final String peer;
-        private final ConnectionCounters counters;
+        private final ConnectionCounters.Listener counters;
         private io.netty.util.concurrent.ScheduledFuture<?> silence;
 
-        FirstBytes(ConnectionPolicy.Inbound inbound, io.netty.handler.ssl.SslContext context, Duration timeout, String peer, ConnectionCounters counters) {
+        FirstBytes(ConnectionPolicy.Inbound inbound, io.netty.handler.ssl.SslContext context, Duration timeout, String peer, ConnectionCounters.Listener counters) {
             this.inbound = inbound;
             this.context = context;
             this.timeout = timeout;
@@ -188,7 +193,7 @@ final class DataServer implements AutoCloseable {
                         counters.tlsHandshake(ssl.engine());
                     }
                     else {
-                        counters.refused();
+                        counters.handshakeFailed(HandshakeFailures.classify(future.cause()));
                         log.warn("Data listener ({}): {}", peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
                     }
                 });
@@ -226,9 +231,9 @@ final class DataServer implements AutoCloseable {
      */
     private static final class PrefaceCheck extends ByteToMessageDecoder {
         private final String peer;
-        private final ConnectionCounters counters;
+        private final ConnectionCounters.Listener counters;
 
-        PrefaceCheck(String peer, ConnectionCounters counters) {
+        PrefaceCheck(String peer, ConnectionCounters.Listener counters) {
             this.peer = peer;
             this.counters = counters;
         }

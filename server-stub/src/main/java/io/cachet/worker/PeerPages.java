@@ -68,6 +68,12 @@ final class PeerPages implements AutoCloseable {
         channels.retain(live);
     }
 
+    /** Workers in the last membership list this worker heard. */
+    int workers() {
+        Rings now = rings;
+        return now == null ? 0 : now.live.size();
+    }
+
     /** Page {@code index} of {@code file} from the path's previous owner, when there is one, it is alive and it has exactly this version cached. */
     Optional<ByteBuffer> fetch(FileVersion file, long index, int expectedLength) {
         Rings now = rings;

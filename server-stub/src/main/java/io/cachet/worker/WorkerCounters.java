@@ -1,12 +1,20 @@
 package io.cachet.worker;
 
+import io.prometheus.metrics.core.metrics.Histogram;
+
 import java.util.concurrent.atomic.LongAdder;
 
-/** Bytes a worker served and stored, and where the pages it missed came from. */
+/** Bytes a worker served and stored, where the pages it missed came from, and how long requests took. */
 final class WorkerCounters {
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();
     final LongAdder ufsPagesRead = new LongAdder();
     final LongAdder peerPagesFetched = new LongAdder();
     final LongAdder peerFetchFailures = new LongAdder();
+    /** From a READ request to its END frame being written. */
+    final Histogram readSeconds = Histogram.builder().name("cachet_worker_read_seconds")
+            .help("Time a read request takes on the worker, from the request to its last byte handed to the connection").classicOnly().build();
+    /** From WRITE_OPEN to the committed file's OK. */
+    final Histogram writeSeconds = Histogram.builder().name("cachet_worker_write_seconds")
+            .help("Time a write takes on the worker, from opening to the committed file").classicOnly().build();
 }

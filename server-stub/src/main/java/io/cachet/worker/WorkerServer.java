@@ -6,6 +6,8 @@ import io.cachet.conf.CachetKeys;
 import io.cachet.conf.MembershipStore;
 import io.cachet.etcd.EtcdClient;
 import io.cachet.etcd.EtcdSettings;
+import io.cachet.metrics.MetricsServer;
+import io.cachet.metrics.NodeMetrics;
 import io.cachet.conf.ConfigException;
 import io.cachet.conf.FileTransferMode;
 import io.cachet.rpc.proto.WorkerInfo;
@@ -31,6 +33,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -55,9 +58,12 @@ public final class WorkerServer implements AutoCloseable {
     private final WorkerCounters counters;
     private final Optional<TlsMaterialWatcher> watcher;
     private final ScheduledExecutorService housekeeping;
+    private final Optional<MetricsServer> operations;
+    private volatile boolean stopping;
 
     private WorkerServer(String id, String host, Server rpc, DataServer data, MembershipLink link, PageCache cache, ConnectionCounters connections,
-            InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping) {
+            InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping,
+            Optional<MetricsServer> operations) {
         this.id = id;
         this.host = host;
         this.rpc = rpc;
@@ -70,6 +76,7 @@ public final class WorkerServer implements AutoCloseable {
         this.counters = counters;
         this.watcher = watcher;
         this.housekeeping = housekeeping;
+        this.operations = operations;
     }
 
     public static WorkerServer start(CachetConfig config) throws IOException {
@@ -105,6 +112,7 @@ public final class WorkerServer implements AutoCloseable {
 
         DataServer data = null;
         Server rpc = null;
+        MetricsServer operations = null;
         try {
             data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), policy, tls,
                     new ConnectionLimits(limits, "Data listener", connections), inFlight -> new DataRequestHandler(ufs, cache, filler, transfer, counters, inFlight));
@@ -124,6 +132,27 @@ public final class WorkerServer implements AutoCloseable {
                     .setCapacityBytes(config.get(CachetKeys.WORKER_CACHE_SIZE))
                     .setTls(policy.dataInbound().acceptsTls())
                     .build();
+            NodeMetrics metrics = new NodeMetrics(Clock.systemUTC())
+                    .connections(connections)
+                    .internode(peers)
+                    .membershipSize(peerPages::workers)
+                    .counter("cachet_worker_cache_hits", "Pages served from the worker's cache", cache.hits::sum)
+                    .counter("cachet_worker_cache_misses", "Pages the worker had to fetch (from a peer or the under-file-system)", cache.misses::sum)
+                    .counter("cachet_worker_cache_evictions", "Pages evicted to make room", cache.evictions::sum)
+                    .gauge("cachet_worker_cache_bytes", "Bytes of pages cached now", cache::cachedBytes)
+                    .counter("cachet_worker_read_bytes", "Bytes served to readers", counters.bytesRead::sum)
+                    .counter("cachet_worker_written_bytes", "Bytes written by clients", counters.bytesWritten::sum)
+                    .counter("cachet_worker_ufs_pages_read", "Pages read from the under-file-system", counters.ufsPagesRead::sum)
+                    .counter("cachet_worker_peer_pages_fetched", "Pages fetched from a path's previous owner", counters.peerPagesFetched::sum)
+                    .counter("cachet_worker_peer_fetch_failures", "Page fetches from a previous owner that failed (read from the under-file-system instead)",
+                            counters.peerFetchFailures::sum)
+                    .histograms(List.of(counters.readSeconds, counters.writeSeconds));
+            tls.ifPresent(contexts -> metrics.tls(contexts.material()));
+            if (config.get(CachetKeys.METRICS_ENABLED)) {
+                operations = MetricsServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_METRICS_PORT)), tls,
+                        config.get(CachetKeys.METRICS_CLIENT_AUTH), metrics.registry(),
+                        () -> self[0] == null ? Optional.of("starting") : self[0].notReadyBecause());
+            }
             MembershipLink link;
             if (config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD) {
                 link = new EtcdLink(info, EtcdClient.create(EtcdSettings.from(config)), config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
@@ -139,20 +168,20 @@ public final class WorkerServer implements AutoCloseable {
             long sweepMillis = Math.max(Duration.ofSeconds(1).toMillis(), Math.min(Duration.ofMinutes(10).toMillis(), abandonedAge.toMillis() / 4));
             housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge, false), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
             self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, peers, peerPages, counters,
-                    tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping);
+                    tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping, Optional.ofNullable(operations));
             link.start();
-            log.info("Worker {} at {} (rpc {}, data {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(), transfer,
-                    tls.map(TlsContexts::describe).orElse("plaintext"), ufs.root());
+            log.info("Worker {} at {} (rpc {}, data {}, metrics {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(),
+                    operations == null ? "off" : operations.url(host) + "/metrics", transfer, tls.map(TlsContexts::describe).orElse("plaintext"), ufs.root());
             return self[0];
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stopQuietly(rpc, data);
+            stopQuietly(rpc, data, operations);
             peerPages.close();
             throw new IOException("Interrupted while starting the worker", e);
         }
         catch (IOException | RuntimeException e) {
-            stopQuietly(rpc, data);
+            stopQuietly(rpc, data, operations);
             peerPages.close();
             throw e;
         }
@@ -168,7 +197,10 @@ public final class WorkerServer implements AutoCloseable {
         }
     }
 
-    private static void stopQuietly(Server rpc, DataServer data) {
+    private static void stopQuietly(Server rpc, DataServer data, MetricsServer operations) {
+        if (operations != null) {
+            operations.close();
+        }
         if (rpc != null) {
             GrpcServers.stop(rpc);
         }
@@ -210,6 +242,22 @@ public final class WorkerServer implements AutoCloseable {
         return link.isRegistered();
     }
 
+    /** What {@code /health/ready} answers: ready when listed in membership and not stopping. */
+    Optional<String> notReadyBecause() {
+        if (stopping || data.draining()) {
+            return Optional.of("draining: finishing requests in progress before it stops");
+        }
+        if (!link.isRegistered()) {
+            return Optional.of("not registered in membership yet");
+        }
+        return Optional.empty();
+    }
+
+    /** The port of /metrics and /health, when they are on ({@code cachet.metrics.enabled}). */
+    public Optional<Integer> metricsPort() {
+        return operations.map(MetricsServer::port);
+    }
+
     public ConnectionCounters connections() {
         return connections;
     }
@@ -239,6 +287,7 @@ public final class WorkerServer implements AutoCloseable {
 
     @Override
     public void close() {
+        stopping = true;
         watcher.ifPresent(TlsMaterialWatcher::close);
         housekeeping.shutdownNow();
         link.close();
@@ -246,5 +295,7 @@ public final class WorkerServer implements AutoCloseable {
         data.close();
         GrpcServers.stop(rpc);
         peerPages.close();
+        // Last: health answers "draining" for as long as the listeners finish their work.
+        operations.ifPresent(MetricsServer::close);
     }
 }

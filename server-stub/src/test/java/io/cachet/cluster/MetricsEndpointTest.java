@@ -1,0 +1,321 @@
+package io.cachet.cluster;
+
+import io.cachet.certs.CertificateAuthority.Usage;
+import io.cachet.certs.CertificateFiles.StoreFormat;
+import io.cachet.certs.IssuedCertificate;
+import io.cachet.certs.KeyAlgorithm;
+import io.cachet.client.CachetClient;
+import io.cachet.client.CachetOutputStream;
+import io.cachet.conf.CachetKeys;
+import io.cachet.minicluster.MiniCluster;
+import io.cachet.testing.Eventually;
+import io.cachet.tls.CertificateDetails;
+import io.cachet.tls.TestPki;
+import io.prometheus.metrics.expositionformats.PrometheusProtobufWriter;
+import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_35_0.Metrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code /metrics} and {@code /health} as Prometheus and Kubernetes see them: scraped over HTTPS with the
+ * node's certificate and parsed with the Prometheus client's own protobuf model, not by matching text.
+ */
+@Timeout(300)
+class MetricsEndpointTest {
+    private static final String DATA_LISTENER = "Data listener";
+    private static final HttpClient PLAIN_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+
+    @Test
+    void eachKindOfFailedHandshakeMovesItsCounterByOne(@TempDir Path directory) throws Exception {
+        TestPki pki = TestPki.create(directory, "Metrics CA");
+        IssuedCertificate revoked = pki.client("revoked-client");
+        Map<String, String> node = new HashMap<>(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)));
+        node.put(CachetKeys.TLS_CLIENT_AUTH.name(), "required");
+        node.put(CachetKeys.TLS_SERVER_PROTOCOLS.name(), "TLSv1.3");
+        node.put(CachetKeys.TLS_CRL_PATH.name(), pki.crl(List.of(revoked.leaf())).toString());
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
+            Scraper scraper = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
+            int dataPort = cluster.workerServer(0).dataPort();
+            TestPki rogue = TestPki.create(directory, "Rogue CA");
+            IssuedCertificate expired = pki.ca().issue("expired-client", List.of(), Usage.CLIENT, KeyAlgorithm.EC,
+                    Instant.now().minus(Duration.ofDays(2)), Instant.now().minus(Duration.ofDays(1)));
+
+            assertOneMore(scraper, "untrusted", () -> handshake(pki, Optional.of(rogue.client("rogue")), "TLSv1.3", dataPort));
+            assertOneMore(scraper, "expired", () -> handshake(pki, Optional.of(expired), "TLSv1.3", dataPort));
+            assertOneMore(scraper, "revoked", () -> handshake(pki, Optional.of(revoked), "TLSv1.3", dataPort));
+            assertOneMore(scraper, "no_certificate", () -> handshake(pki, Optional.empty(), "TLSv1.3", dataPort));
+            assertOneMore(scraper, "no_common_protocol", () -> handshake(pki, Optional.of(pki.client("old-client")), "TLSv1.2", dataPort));
+            assertOneMore(scraper, "plaintext", () -> {
+                try (Socket socket = new Socket("127.0.0.1", dataPort)) {
+                    socket.setSoTimeout((int) Eventually.TIMEOUT.toMillis());
+                    OutputStream out = socket.getOutputStream();
+                    out.write(new byte[] {'C', 'A', 'C', 'H', 'E', 'T', 0, 1, 0, 0, 0, 1, 2, 3});
+                    out.flush();
+                    drain(socket.getInputStream());
+                }
+            });
+
+            double succeeded = scraper.value("cachet_tls_handshakes", Map.of("listener", DATA_LISTENER, "result", "ok"));
+            handshake(pki, Optional.of(pki.client("good-client")), "TLSv1.3", dataPort);
+            Eventually.await("a good handshake counted as ok", () -> scraper.value("cachet_tls_handshakes", Map.of("listener", DATA_LISTENER, "result", "ok")) == succeeded + 1);
+        }
+    }
+
+    @Test
+    void certificateExpiryGaugesMatchNotAfterAndFollowAReload(@TempDir Path directory) throws Exception {
+        TestPki pki = TestPki.create(directory, "Expiry CA");
+        IssuedCertificate first = pki.ca().issue("localhost", TestPki.LOOPBACK_HOSTS, Usage.NODE, KeyAlgorithm.EC, Instant.now().minusSeconds(60),
+                Instant.now().plus(Duration.ofDays(20)));
+        Path keyStore = directory.resolve("node.p12");
+        Files.copy(pki.keyStore(StoreFormat.PKCS12, Map.of("node", first)), keyStore);
+        Map<String, String> node = new HashMap<>(pki.trustSettings());
+        node.put(CachetKeys.TLS_KEYSTORE_PATH.name(), keyStore.toString());
+        node.put(CachetKeys.TLS_KEYSTORE_PASSWORD.name(), TestPki.PASSWORD);
+        node.put(CachetKeys.TLS_RELOAD_INTERVAL.name(), "200ms");
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
+            for (String url : List.of("https://localhost:" + cluster.workerMetricsPort(0), "https://localhost:" + cluster.coordinatorMetricsPort())) {
+                Scraper scraper = new Scraper(pki, url);
+                assertExpiry(scraper, "key", first.leaf());
+                assertExpiry(scraper, "trust", pki.ca().certificate());
+            }
+
+            IssuedCertificate renewed = pki.ca().issue("localhost", TestPki.LOOPBACK_HOSTS, Usage.NODE, KeyAlgorithm.EC, Instant.now().minusSeconds(60),
+                    Instant.now().plus(Duration.ofDays(90)));
+            Files.copy(pki.keyStore(StoreFormat.PKCS12, Map.of("node", renewed)), keyStore, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Scraper worker = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
+            Eventually.await("the reload counted", () -> worker.value("cachet_tls_reloads", Map.of("result", "ok")) >= 1);
+            assertExpiry(worker, "key", renewed.leaf());
+            assertThat(worker.series("cachet_tls_certificate_expiry_seconds", Map.of("store", "key", "serial", renewed.leaf().getSerialNumber().toString(16))))
+                    .hasSize(1);
+            assertThat(worker.series("cachet_tls_certificate_expiry_seconds", Map.of("store", "key", "serial", first.leaf().getSerialNumber().toString(16))))
+                    .as("the replaced certificate is gone").isEmpty();
+        }
+    }
+
+    @Test
+    void healthSaysNotReadyWhileTheCoordinatorGathersWorkersAndWhileAWorkerDrains(@TempDir Path directory) throws Exception {
+        // Plaintext: the endpoint is plain HTTP when the node has no TLS identity.
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1)
+                .coordinatorProperties(Map.of(CachetKeys.COORDINATOR_WORKER_TIMEOUT.name(), "20s")).start();
+                CachetClient client = cluster.newClient()) {
+            String coordinator = "http://localhost:" + cluster.coordinatorMetricsPort();
+            String worker = "http://localhost:" + cluster.workerMetricsPort(0);
+            assertThat(get(coordinator + "/health/live").statusCode()).isEqualTo(200);
+            HttpResponse<String> unsettled = get(coordinator + "/health/ready");
+            assertThat(unsettled.statusCode()).as(unsettled.body()).isEqualTo(503);
+            assertThat(unsettled.body()).contains("not settled");
+            Eventually.await("the coordinator ready once its worker timeout has passed", () -> get(coordinator + "/health/ready").statusCode() == 200);
+            assertThat(get(worker + "/health/ready").statusCode()).isEqualTo(200);
+
+            // A write in progress keeps the stopping worker draining until it is committed.
+            CachetOutputStream write = client.create("/draining/file", true, true);
+            write.write(new byte[64 << 10]);
+            write.flush();
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> cluster.workers().get(0).close());
+            Eventually.await("the draining worker not ready", () -> {
+                HttpResponse<String> ready = get(worker + "/health/ready");
+                return ready.statusCode() == 503 && ready.body().contains("draining");
+            });
+            assertThat(get(worker + "/health/live").statusCode()).as("alive while draining").isEqualTo(200);
+            write.close();
+            stopping.get(Eventually.TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private static void assertOneMore(Scraper scraper, String cause, ThrowingRunnable attack) throws Exception {
+        Map<String, String> labels = Map.of("listener", DATA_LISTENER, "result", "failed", "cause", cause);
+        double before = scraper.value("cachet_tls_handshakes", labels);
+        attack.run();
+        Eventually.await("the failed handshake counted as " + cause, () -> scraper.value("cachet_tls_handshakes", labels) >= before + 1);
+        assertThat(scraper.value("cachet_tls_handshakes", labels)).as("failed handshakes, cause " + cause).isEqualTo(before + 1);
+    }
+
+    private static void assertExpiry(Scraper scraper, String store, X509Certificate certificate) throws Exception {
+        Map<String, String> labels = Map.of("store", store, "subject", CertificateDetails.subject(certificate), "serial", certificate.getSerialNumber().toString(16));
+        double expected = (certificate.getNotAfter().getTime() - System.currentTimeMillis()) / 1000.0;
+        Eventually.await(store + " certificate " + CertificateDetails.subject(certificate) + " reported", () -> !scraper.series("cachet_tls_certificate_expiry_seconds", labels).isEmpty());
+        assertThat(scraper.value("cachet_tls_certificate_expiry_seconds", labels)).isCloseTo(expected, org.assertj.core.data.Offset.offset(60.0));
+    }
+
+    /** A TLS handshake from a JDK client with {@code identity} (or none), offering only {@code protocol}; failures are what the test wants. */
+    private static void handshake(TestPki pki, Optional<IssuedCertificate> identity, String protocol, int port) throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        if (identity.isPresent()) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(pki.keyStore(StoreFormat.PKCS12, Map.of("client", identity.get())))) {
+                store.load(in, TestPki.PASSWORD.toCharArray());
+            }
+            keys.init(store, TestPki.PASSWORD.toCharArray());
+        }
+        // Offer the certificate whatever CAs the server names: the JDK would otherwise leave out one from an unknown CA.
+        javax.net.ssl.KeyManager[] offered = identity.isPresent()
+                ? new javax.net.ssl.KeyManager[] {new AlwaysOffered((javax.net.ssl.X509KeyManager) keys.getKeyManagers()[0])}
+                : null;
+        context.init(offered, trust(pki).getTrustManagers(), null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", port)) {
+            socket.setSoTimeout((int) Eventually.TIMEOUT.toMillis());
+            socket.setEnabledProtocols(new String[] {protocol});
+            socket.startHandshake();
+            // Under TLS 1.3 the client is done before the server has checked its certificate: send something, so the
+            // server reads the certificate before this close; the verdict is the server's to count, not ours to wait for.
+            socket.getOutputStream().write(new byte[] {'C', 'A', 'C', 'H', 'E', 'T', 0, 1});
+            socket.getOutputStream().flush();
+        }
+        catch (java.io.IOException refused) {
+            // the point of most calls
+        }
+    }
+
+    /** A client key manager that presents its one certificate to any server, as a misconfigured or hostile client would. */
+    private static final class AlwaysOffered extends javax.net.ssl.X509ExtendedKeyManager {
+        private final javax.net.ssl.X509KeyManager keys;
+
+        AlwaysOffered(javax.net.ssl.X509KeyManager keys) {
+            this.keys = keys;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return new String[] {"client"};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+            return "client";
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return "client";
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return keys.getCertificateChain(alias);
+        }
+
+        @Override
+        public java.security.PrivateKey getPrivateKey(String alias) {
+            return keys.getPrivateKey(alias);
+        }
+    }
+
+    private static void drain(InputStream in) {
+        try {
+            while (in.read() >= 0) {
+                // until the server closes
+            }
+        }
+        catch (java.io.IOException closed) {
+            // closed by the server
+        }
+    }
+
+    private static TrustManagerFactory trust(TestPki pki) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(pki.trustStore())) {
+            store.load(in, TestPki.PASSWORD.toCharArray());
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        return factory;
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return PLAIN_HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Scrapes one node's /metrics over HTTPS, trusting only the test CA, in the protobuf format. */
+    private static final class Scraper {
+        private final HttpClient client;
+        private final String url;
+
+        Scraper(TestPki pki, String base) throws Exception {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust(pki).getTrustManagers(), null);
+            this.client = HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(30)).build();
+            this.url = base + "/metrics";
+        }
+
+        List<Metrics.MetricFamily> scrape() throws Exception {
+            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", PrometheusProtobufWriter.CONTENT_TYPE)
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.statusCode()).isEqualTo(200);
+            List<Metrics.MetricFamily> families = new ArrayList<>();
+            try (InputStream in = response.body()) {
+                for (Metrics.MetricFamily family = Metrics.MetricFamily.parseDelimitedFrom(in); family != null; family = Metrics.MetricFamily.parseDelimitedFrom(in)) {
+                    families.add(family);
+                }
+            }
+            return families;
+        }
+
+        /** The series of family {@code name} (counters are exposed with a _total suffix) whose labels include {@code labels}. */
+        List<Metrics.Metric> series(String name, Map<String, String> labels) throws Exception {
+            List<Metrics.Metric> found = new ArrayList<>();
+            for (Metrics.MetricFamily family : scrape()) {
+                if (family.getName().equals(name) || family.getName().equals(name + "_total")) {
+                    family.getMetricList().stream().filter(metric -> matches(metric, labels)).forEach(found::add);
+                }
+            }
+            return found;
+        }
+
+        double value(String name, Map<String, String> labels) throws Exception {
+            List<Metrics.Metric> found = series(name, labels);
+            assertThat(found).as("series %s%s", name, labels).hasSize(1);
+            Metrics.Metric metric = found.get(0);
+            return metric.hasCounter() ? metric.getCounter().getValue() : metric.getGauge().getValue();
+        }
+
+        private static boolean matches(Metrics.Metric metric, Map<String, String> labels) {
+            Map<String, String> actual = new HashMap<>();
+            metric.getLabelList().forEach(pair -> actual.put(pair.getName(), pair.getValue()));
+            return labels.entrySet().stream().allMatch(entry -> entry.getValue().equals(actual.get(entry.getKey())));
+        }
+    }
+}
