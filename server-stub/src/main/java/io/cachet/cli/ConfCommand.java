@@ -3,6 +3,7 @@ package io.cachet.cli;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
 import io.cachet.membership.MembershipSource;
+import io.cachet.metrics.MetricsServer;
 import io.cachet.conf.ConfigKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,6 +41,7 @@ final class ConfCommand implements Runnable {
         if (source) {
             // A comment, so the output stays a properties file.
             out.println("# membership: " + MembershipSource.describe(config));
+            out.println("# metrics and health: " + MetricsServer.addresses(config));
         }
         CachetKeys.all().values().stream()
                 .sorted(Comparator.comparing(ConfigKey::name))

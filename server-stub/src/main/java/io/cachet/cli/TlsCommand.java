@@ -3,6 +3,7 @@ package io.cachet.cli;
 import io.cachet.conf.CachetConfig;
 import io.cachet.etcd.EtcdClient;
 import io.cachet.etcd.EtcdSettings;
+import io.cachet.metrics.MetricsServer;
 import io.cachet.tls.CertificateDetails;
 import io.cachet.tls.TlsCheck;
 import io.cachet.tls.TlsContexts;
@@ -68,7 +69,10 @@ final class TlsCommand implements Runnable {
             }
             InetSocketAddress server = parseEndpoint();
             TlsSettings settings = TlsSettings.from(config);
-            return check(TlsContexts.load(settings), server, out);
+            int result = check(TlsContexts.load(settings), server, out);
+            out.println("Metrics and health with these settings: " + MetricsServer.addresses(config));
+            out.flush();
+            return result;
         }
 
         /** Each endpoint's handshake with the etcd TLS settings, then a request through the etcd client, which is what membership uses. */

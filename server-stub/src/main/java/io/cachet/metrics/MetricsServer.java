@@ -5,8 +5,12 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import com.google.common.net.HostAndPort;
+import io.cachet.conf.CachetConfig;
+import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ClientAuth;
 import io.cachet.tls.TlsContexts;
+import io.cachet.tls.TlsSettings;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -71,6 +75,21 @@ public final class MetricsServer implements AutoCloseable {
         server.setExecutor(executor);
         server.start();
         return new MetricsServer(server, executor, tls.isPresent());
+    }
+
+    /**
+     * Where the nodes this configuration describes serve metrics and health, for {@code cachet conf} and
+     * {@code cachet tls check}: HTTPS when the configuration gives nodes a TLS identity.
+     */
+    public static String addresses(CachetConfig config) {
+        if (!config.get(CachetKeys.METRICS_ENABLED)) {
+            return "off (%s=false)".formatted(CachetKeys.METRICS_ENABLED.name());
+        }
+        String scheme = TlsSettings.from(config).canServeTls() ? "https" : "http";
+        String coordinatorHost = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS)).getHost();
+        return "coordinator %s://%s:%d, worker %s://%s:%d (/metrics, /health/live, /health/ready)".formatted(
+                scheme, coordinatorHost, config.get(CachetKeys.COORDINATOR_METRICS_PORT),
+                scheme, config.get(CachetKeys.WORKER_HOSTNAME), config.get(CachetKeys.WORKER_METRICS_PORT));
     }
 
     public int port() {

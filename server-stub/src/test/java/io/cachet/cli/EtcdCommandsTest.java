@@ -72,6 +72,7 @@ class EtcdCommandsTest {
             CachetCli.Run conf = CachetCli.run(concat(new String[] {"conf", "--source"}, store));
             assertThat(conf.exitCode()).as(conf.err()).isZero();
             assertThat(conf.out()).startsWith("# membership: etcd at " + etcd.endpoint() + " (namespace /cachet/default)")
+                    .contains("# metrics and health: coordinator http://localhost:19996, worker http://localhost:29996 (/metrics, /health/live, /health/ready)")
                     .contains(CachetKeys.ETCD_ENDPOINTS.name() + "=" + etcd.endpoint() + "    # ");
 
             CachetCli.Run ok = CachetCli.run(concat(new String[] {"tls", "check", "--etcd"}, store,

@@ -53,7 +53,8 @@ class TlsCheckCommandTest {
                 .contains("SANs:    [DNS:localhost]")
                 .contains("[1] subject: CN=Cachet Development CA")
                 .contains("days left")
-                .contains("Result: OK");
+                .contains("Result: OK")
+                .contains("Metrics and health with these settings: coordinator http");
     }
 
     @Test
