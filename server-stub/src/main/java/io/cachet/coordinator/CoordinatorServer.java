@@ -10,6 +10,7 @@ import io.cachet.metrics.MetricsServer;
 import io.cachet.metrics.NodeMetrics;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
+import io.cachet.server.OutboundHandshakes;
 import io.cachet.server.ConnectionLimits;
 import io.cachet.server.NodeSecurity;
 import io.cachet.server.ConnectionPolicy;
@@ -81,7 +82,7 @@ public final class CoordinatorServer implements AutoCloseable {
         MembershipView view = config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD
                 ? new EtcdMembershipView(new EtcdMembership(EtcdClient.create(EtcdSettings.from(config)), true), config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH))
                 : registry;
-        PeerChannels channels = new PeerChannels(identity, security, policy, tls);
+        PeerChannels channels = new PeerChannels(identity, security, policy, tls, new OutboundHandshakes(counters));
         CacheJobs jobs = new CacheJobs(view, channels, config.get(CachetKeys.ROUTING_VIRTUAL_NODES), Duration.ofSeconds(30));
         InternodePeers peers = new InternodePeers();
         NodeMetrics metrics = new NodeMetrics(Clock.systemUTC())

@@ -21,12 +21,15 @@ public final class PeerChannels implements AutoCloseable {
     private record Open(String target, ManagedChannel managed, Channel channel) {}
 
     private final ClientInterceptor credentials;
+    private final ClientInterceptor outbound;
     private final ConnectionPolicy policy;
     private final Optional<TlsContexts> tls;
     private final ConcurrentMap<String, Open> channels = new ConcurrentHashMap<>();
 
-    public PeerChannels(NodeIdentity self, NodeSecurity security, ConnectionPolicy policy, Optional<TlsContexts> tls) {
+    /** {@code outbound} observes every call, to count the handshakes this node fails as a client. */
+    public PeerChannels(NodeIdentity self, NodeSecurity security, ConnectionPolicy policy, Optional<TlsContexts> tls, ClientInterceptor outbound) {
         this.credentials = security.credentials(self);
+        this.outbound = outbound;
         this.policy = policy;
         this.tls = tls;
     }
@@ -42,7 +45,7 @@ public final class PeerChannels implements AutoCloseable {
             }
             replaced[0] = current;
             ManagedChannel managed = GrpcChannels.open(worker.host(), worker.rpcPort(), encrypt ? tls : Optional.empty());
-            return new Open(target, managed, ClientInterceptors.intercept(managed, credentials));
+            return new Open(target, managed, ClientInterceptors.intercept(managed, credentials, outbound));
         });
         // Closed outside the map: closing waits for the old channel's calls, which must not hold up other peers' lookups.
         if (replaced[0] != null) {

@@ -44,14 +44,14 @@ final class CoordinatorLink implements MembershipLink {
     private long membershipVersion = -1;
 
     /** {@code credentials} prove to the coordinator that this is a node; {@code membershipListener} hears every membership list that differs from the one before, from the heartbeat thread. */
-    CoordinatorLink(WorkerInfo self, ClientInterceptor credentials, String host, int port, Optional<TlsContexts> tls, Duration interval,
-            Consumer<Membership> membershipListener) {
+    CoordinatorLink(WorkerInfo self, ClientInterceptor credentials, ClientInterceptor outbound, String host, int port, Optional<TlsContexts> tls,
+            Duration interval, Consumer<Membership> membershipListener) {
         this.self = self;
         this.membershipListener = membershipListener;
         this.interval = interval;
         this.coordinator = host + ":" + port;
         this.channel = GrpcChannels.open(host, port, tls);
-        this.identified = ClientInterceptors.intercept(channel, credentials);
+        this.identified = ClientInterceptors.intercept(channel, credentials, outbound);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-heartbeat", true));
     }
 

@@ -13,6 +13,7 @@ import io.cachet.conf.FileTransferMode;
 import io.cachet.rpc.proto.WorkerInfo;
 import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.ConnectionCounters;
+import io.cachet.server.OutboundHandshakes;
 import io.cachet.server.ConnectionLimits;
 import io.cachet.server.NodeSecurity;
 import io.cachet.server.ConnectionPolicy;
@@ -106,7 +107,7 @@ public final class WorkerServer implements AutoCloseable {
         InternodePeers peers = new InternodePeers();
         NodeSecurity security = NodeSecurity.of(config, policy, tls);
         ConnectionLimits.Settings limits = ConnectionLimits.Settings.from(config);
-        PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
+        PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls, new OutboundHandshakes(connections)), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
                 config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), Duration.ofSeconds(2), System::nanoTime, counters);
         PageFiller filler = new PageFiller(ufs, cache, peerPages, counters);
 
@@ -161,7 +162,7 @@ public final class WorkerServer implements AutoCloseable {
                 HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
                 // The coordinator's place is not known here: it counts as elsewhere for dc and rack modes.
                 Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
-                link = new CoordinatorLink(info, security.credentials(identity), coordinator.getHost(), coordinator.getPort(), toCoordinator,
+                link = new CoordinatorLink(info, security.credentials(identity), new OutboundHandshakes(connections), coordinator.getHost(), coordinator.getPort(), toCoordinator,
                         config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
             }
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));

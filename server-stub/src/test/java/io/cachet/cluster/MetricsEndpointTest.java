@@ -11,6 +11,7 @@ import io.cachet.minicluster.MiniCluster;
 import io.cachet.testing.Eventually;
 import io.cachet.tls.CertificateDetails;
 import io.cachet.tls.TestPki;
+import io.cachet.worker.WorkerServer;
 import io.prometheus.metrics.expositionformats.PrometheusProtobufWriter;
 import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_35_0.Metrics;
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,30 @@ class MetricsEndpointTest {
             double succeeded = scraper.value("cachet_tls_handshakes", Map.of("listener", DATA_LISTENER, "result", "ok"));
             handshake(pki, Optional.of(pki.client("good-client")), "TLSv1.3", dataPort);
             Eventually.await("a good handshake counted as ok", () -> scraper.value("cachet_tls_handshakes", Map.of("listener", DATA_LISTENER, "result", "ok")) == succeeded + 1);
+        }
+    }
+
+    @Test
+    void aNodeThatDialsAPeerByANameItsCertificateLacksCountsAHostnameFailure(@TempDir Path directory) throws Exception {
+        TestPki pki = TestPki.create(directory, "Hostname CA");
+        Map<String, String> node = new HashMap<>(pki.nodeSettings(pki.server(List.of("localhost"))));
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
+            // A worker that reaches the coordinator as 127.0.0.1, which the coordinator's certificate does not name.
+            Map<String, String> stray = new HashMap<>(cluster.nodeSettings());
+            stray.put(CachetKeys.COORDINATOR_ADDRESS.name(), "127.0.0.1:" + cluster.coordinatorPort());
+            stray.put(CachetKeys.WORKER_BIND_HOST.name(), "127.0.0.1");
+            stray.put(CachetKeys.WORKER_RPC_PORT.name(), String.valueOf(MiniCluster.freePort()));
+            stray.put(CachetKeys.WORKER_DATA_PORT.name(), String.valueOf(MiniCluster.freePort()));
+            int metricsPort = MiniCluster.freePort();
+            stray.put(CachetKeys.WORKER_METRICS_PORT.name(), String.valueOf(metricsPort));
+            stray.put(CachetKeys.WORKER_CACHE_DIR.name(), directory.resolve("stray-cache").toString());
+            stray.put(CachetKeys.WORKER_UFS_ROOT.name(), cluster.ufsRoot().toUri().toString());
+            try (WorkerServer worker = WorkerServer.start(TestPki.config(stray))) {
+                Scraper scraper = new Scraper(pki, "https://localhost:" + metricsPort);
+                Eventually.await("the refused coordinator certificate counted as a host name failure", () -> scraper.value("cachet_tls_handshakes",
+                        Map.of("listener", "outbound", "result", "failed", "cause", "hostname")) >= 1);
+                assertThat(worker.isRegistered()).isFalse();
+            }
         }
     }
 
