@@ -191,8 +191,12 @@ public final class TlsContexts {
         javax.net.ssl.SSLParameters parameters = context.getDefaultSSLParameters();
         parameters.setProtocols(CipherSuites.protocols(settings.serverProtocols(), CachetKeys.TLS_SERVER_PROTOCOLS.name()).toArray(String[]::new));
         parameters.setCipherSuites(ciphers(jdkCipherSuites(), SslProvider.JDK.name()).toArray(String[]::new));
-        parameters.setNeedClientAuth(clientAuth == ClientAuth.REQUIRED);
-        parameters.setWantClientAuth(clientAuth == ClientAuth.OPTIONAL);
+        // One call, not two: each setter clears what the other set.
+        switch (clientAuth) {
+            case REQUIRED -> parameters.setNeedClientAuth(true);
+            case OPTIONAL -> parameters.setWantClientAuth(true);
+            case NONE -> parameters.setNeedClientAuth(false);
+        }
         return parameters;
     }
 

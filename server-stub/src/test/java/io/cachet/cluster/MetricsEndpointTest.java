@@ -115,6 +115,19 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void scrapersMustPresentACertificateWhenTheEndpointAsksForOne(@TempDir Path directory) throws Exception {
+        TestPki pki = TestPki.create(directory, "Scraper CA");
+        Map<String, String> node = new HashMap<>(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)));
+        node.put(CachetKeys.METRICS_CLIENT_AUTH.name(), "required");
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
+            String url = "https://localhost:" + cluster.workerMetricsPort(0);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Scraper(pki, url, Optional.empty()).scrape())
+                    .as("a scraper without a certificate").isInstanceOf(java.io.IOException.class);
+            assertThat(new Scraper(pki, url, Optional.of(pki.client("prometheus"))).scrape()).isNotEmpty();
+        }
+    }
+
+    @Test
     void certificateExpiryGaugesMatchNotAfterAndFollowAReload(@TempDir Path directory) throws Exception {
         TestPki pki = TestPki.create(directory, "Expiry CA");
         IssuedCertificate first = pki.ca().issue("localhost", TestPki.LOOPBACK_HOSTS, Usage.NODE, KeyAlgorithm.EC, Instant.now().minusSeconds(60),
@@ -193,17 +206,9 @@ class MetricsEndpointTest {
     /** A TLS handshake from a JDK client with {@code identity} (or none), offering only {@code protocol}; failures are what the test wants. */
     private static void handshake(TestPki pki, Optional<IssuedCertificate> identity, String protocol, int port) throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        if (identity.isPresent()) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(pki.keyStore(StoreFormat.PKCS12, Map.of("client", identity.get())))) {
-                store.load(in, TestPki.PASSWORD.toCharArray());
-            }
-            keys.init(store, TestPki.PASSWORD.toCharArray());
-        }
         // Offer the certificate whatever CAs the server names: the JDK would otherwise leave out one from an unknown CA.
         javax.net.ssl.KeyManager[] offered = identity.isPresent()
-                ? new javax.net.ssl.KeyManager[] {new AlwaysOffered((javax.net.ssl.X509KeyManager) keys.getKeyManagers()[0])}
+                ? new javax.net.ssl.KeyManager[] {new AlwaysOffered((javax.net.ssl.X509KeyManager) keyManagers(pki, identity.get())[0])}
                 : null;
         context.init(offered, trust(pki).getTrustManagers(), null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", port)) {
@@ -275,6 +280,16 @@ class MetricsEndpointTest {
         }
     }
 
+    private static javax.net.ssl.KeyManager[] keyManagers(TestPki pki, IssuedCertificate identity) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(pki.keyStore(StoreFormat.PKCS12, Map.of("client", identity)))) {
+            store.load(in, TestPki.PASSWORD.toCharArray());
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, TestPki.PASSWORD.toCharArray());
+        return keys.getKeyManagers();
+    }
+
     private static TrustManagerFactory trust(TestPki pki) throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(pki.trustStore())) {
@@ -300,8 +315,12 @@ class MetricsEndpointTest {
         private final String url;
 
         Scraper(TestPki pki, String base) throws Exception {
+            this(pki, base, Optional.empty());
+        }
+
+        Scraper(TestPki pki, String base, Optional<IssuedCertificate> identity) throws Exception {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust(pki).getTrustManagers(), null);
+            context.init(identity.isPresent() ? keyManagers(pki, identity.get()) : null, trust(pki).getTrustManagers(), null);
             this.client = HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(30)).build();
             this.url = base + "/metrics";
         }
