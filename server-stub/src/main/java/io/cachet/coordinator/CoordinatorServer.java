@@ -10,7 +10,7 @@ import io.cachet.metrics.MetricsServer;
 import io.cachet.metrics.NodeMetrics;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
-import io.cachet.server.OutboundHandshakes;
+import io.cachet.server.OutboundTlsFailures;
 import io.cachet.server.ConnectionLimits;
 import io.cachet.server.NodeSecurity;
 import io.cachet.server.ConnectionPolicy;
@@ -82,11 +82,13 @@ public final class CoordinatorServer implements AutoCloseable {
         MembershipView view = config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD
                 ? new EtcdMembershipView(new EtcdMembership(EtcdClient.create(EtcdSettings.from(config)), true), config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH))
                 : registry;
-        PeerChannels channels = new PeerChannels(identity, security, policy, tls, new OutboundHandshakes(counters));
+        OutboundTlsFailures outbound = new OutboundTlsFailures();
+        PeerChannels channels = new PeerChannels(identity, security, policy, tls, outbound);
         CacheJobs jobs = new CacheJobs(view, channels, config.get(CachetKeys.ROUTING_VIRTUAL_NODES), Duration.ofSeconds(30));
         InternodePeers peers = new InternodePeers();
         NodeMetrics metrics = new NodeMetrics(Clock.systemUTC())
                 .connections(counters)
+                .outboundTlsFailures(outbound)
                 .internode(peers)
                 .membershipSize(() -> view.snapshot().getWorkersCount());
         tls.ifPresent(contexts -> metrics.tls(contexts.material()));

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +33,27 @@ import java.util.concurrent.Executors;
  * body that is read, and two threads serve them, so a scraper cannot make the node do much.
  */
 public final class MetricsServer implements AutoCloseable {
+    /**
+     * The JDK's HTTP server reads each request on one of the executor's threads and, by default, waits for it
+     * forever, takes any number of connections and 200 headers: a client that sends one byte would hold a thread
+     * (and with it the liveness probe) for good. Its bounds are JVM-wide properties it reads once, when its first
+     * server starts: set here before that, unless the operator set them.
+     */
+    private static final Map<String, String> HTTP_SERVER_BOUNDS = Map.of(
+            "sun.net.httpserver.maxReqTime", "10",
+            "sun.net.httpserver.maxRspTime", "30",
+            "jdk.httpserver.maxConnections", "64",
+            "sun.net.httpserver.maxReqHeaders", "64",
+            "sun.net.httpserver.maxReqHeaderSize", "16384");
+
+    static {
+        HTTP_SERVER_BOUNDS.forEach((name, value) -> {
+            if (System.getProperty(name) == null) {
+                System.setProperty(name, value);
+            }
+        });
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final boolean https;
@@ -44,10 +66,10 @@ public final class MetricsServer implements AutoCloseable {
 
     public static MetricsServer start(InetSocketAddress address, Optional<TlsContexts> tls, ClientAuth clientAuth, PrometheusRegistry registry,
             Readiness readiness) throws IOException {
+        SSLContext context = tls.map(TlsContexts::jdkServer).orElse(null);
         HttpServer server;
         if (tls.isPresent()) {
             HttpsServer secure = HttpsServer.create();
-            SSLContext context = tls.get().jdkServer();
             secure.setHttpsConfigurator(new HttpsConfigurator(context) {
                 @Override
                 public void configure(HttpsParameters parameters) {
@@ -63,6 +85,12 @@ public final class MetricsServer implements AutoCloseable {
             server.bind(address, 64);
         }
         catch (IOException e) {
+            try {
+                server.stop(0);
+            }
+            catch (RuntimeException alreadyStopped) {
+                e.addSuppressed(alreadyStopped);
+            }
             throw new IOException("Metrics listener cannot listen on %s: %s".formatted(address, e.getMessage()), e);
         }
         server.createContext("/metrics", new MetricsHandler(registry));

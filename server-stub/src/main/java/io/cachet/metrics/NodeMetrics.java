@@ -2,6 +2,7 @@ package io.cachet.metrics;
 
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.InternodePeers;
+import io.cachet.server.OutboundTlsFailures;
 import io.cachet.tls.CertificateDetails;
 import io.cachet.tls.TlsFailureCause;
 import io.cachet.tls.TlsMaterial;
@@ -12,7 +13,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -66,27 +69,55 @@ public final class NodeMetrics {
                 .help("Seconds until a certificate in the node's key store (its own chain) or trust store expires; negative once expired")
                 .labelNames("store", "subject", "serial")
                 .callback(callback -> {
-                    material.identity().ifPresent(identity -> identity.chain().forEach(certificate -> report(callback, "key", certificate)));
-                    material.trustedCertificates().forEach(certificate -> report(callback, "trust", certificate));
+                    // A certificate listed twice (a CA repeated in a PEM bundle) is one series, or the whole scrape would fail.
+                    Set<List<String>> reported = new HashSet<>();
+                    material.identity().ifPresent(identity -> identity.chain().forEach(certificate -> report(callback, "key", certificate, reported)));
+                    material.trustedCertificates().forEach(certificate -> report(callback, "trust", certificate, reported));
                 })
                 .register(registry);
         return this;
     }
 
-    private void report(GaugeWithCallback.Callback callback, String store, X509Certificate certificate) {
-        double seconds = (certificate.getNotAfter().toInstant().toEpochMilli() - clock.millis()) / 1000.0;
-        callback.call(seconds, store, CertificateDetails.subject(certificate), certificate.getSerialNumber().toString(16));
+    private void report(GaugeWithCallback.Callback callback, String store, X509Certificate certificate, Set<List<String>> reported) {
+        List<String> labels = List.of(store, CertificateDetails.subject(certificate), certificate.getSerialNumber().toString(16));
+        if (reported.add(labels)) {
+            double seconds = (certificate.getNotAfter().toInstant().toEpochMilli() - clock.millis()) / 1000.0;
+            callback.call(seconds, labels.toArray(String[]::new));
+        }
     }
 
-    /** Server-to-server calls this node received, per calling node and how they came. */
+    /**
+     * Server-to-server calls this node received, per proven calling node and transport; refused calls in one
+     * series, since the id a refused caller claims is its own say-so and would let anyone add series.
+     */
     public NodeMetrics internode(InternodePeers peers) {
-        CounterWithCallback.builder().name("cachet_internode_calls").help("Server-to-server calls received, per calling node, by transport or refusal")
+        CounterWithCallback.builder().name("cachet_internode_calls").help("Server-to-server calls received: per proven node by transport, and refused ones")
                 .labelNames("peer", "transport")
-                .callback(callback -> peers.all().forEach(peer -> {
-                    callback.call(peer.tlsCalls(), peer.id(), "tls");
-                    callback.call(peer.plaintextCalls(), peer.id(), "plaintext");
-                    callback.call(peer.refusedCalls(), peer.id(), "refused");
-                }))
+                .callback(callback -> {
+                    long refused = 0;
+                    for (InternodePeers.Peer peer : peers.all()) {
+                        if (peer.tlsCalls() + peer.plaintextCalls() > 0) {
+                            callback.call(peer.tlsCalls(), peer.id(), "tls");
+                            callback.call(peer.plaintextCalls(), peer.id(), "plaintext");
+                        }
+                        refused += peer.refusedCalls();
+                    }
+                    callback.call(refused, "unproven", "refused");
+                })
+                .register(registry);
+        return this;
+    }
+
+    /** Calls this node made as a TLS client (to the coordinator, to peers) that failed in TLS, by cause: a server never sees why its client refused it. */
+    public NodeMetrics outboundTlsFailures(OutboundTlsFailures failures) {
+        CounterWithCallback.builder().name("cachet_tls_outbound_failures")
+                .help("Calls this node made as a TLS client that failed in the TLS layer (each failed call, not each connection), by cause")
+                .labelNames("cause")
+                .callback(callback -> {
+                    for (TlsFailureCause cause : TlsFailureCause.values()) {
+                        callback.call(failures.count(cause), cause.label());
+                    }
+                })
                 .register(registry);
         return this;
     }

@@ -26,14 +26,6 @@ public final class ConnectionCounters {
         return listeners.computeIfAbsent(name, any -> new Listener(name, total));
     }
 
-    /**
-     * Counts for connections this node makes as a client ({@code name} as metrics label them). They are
-     * listed with the listeners but never counted in the node's totals, which are about what it accepts.
-     */
-    public Listener forOutbound(String name) {
-        return listeners.computeIfAbsent(name, any -> new Listener(name, null));
-    }
-
     public Collection<Listener> listeners() {
         return List.copyOf(listeners.values());
     }

@@ -13,7 +13,7 @@ import io.cachet.conf.FileTransferMode;
 import io.cachet.rpc.proto.WorkerInfo;
 import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.ConnectionCounters;
-import io.cachet.server.OutboundHandshakes;
+import io.cachet.server.OutboundTlsFailures;
 import io.cachet.server.ConnectionLimits;
 import io.cachet.server.NodeSecurity;
 import io.cachet.server.ConnectionPolicy;
@@ -61,6 +61,7 @@ public final class WorkerServer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final Optional<MetricsServer> operations;
     private volatile boolean stopping;
+    private volatile boolean everRegistered;
 
     private WorkerServer(String id, String host, Server rpc, DataServer data, MembershipLink link, PageCache cache, ConnectionCounters connections,
             InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping,
@@ -107,7 +108,8 @@ public final class WorkerServer implements AutoCloseable {
         InternodePeers peers = new InternodePeers();
         NodeSecurity security = NodeSecurity.of(config, policy, tls);
         ConnectionLimits.Settings limits = ConnectionLimits.Settings.from(config);
-        PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls, new OutboundHandshakes(connections)), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
+        OutboundTlsFailures outbound = new OutboundTlsFailures();
+        PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls, outbound), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
                 config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), Duration.ofSeconds(2), System::nanoTime, counters);
         PageFiller filler = new PageFiller(ufs, cache, peerPages, counters);
 
@@ -135,6 +137,7 @@ public final class WorkerServer implements AutoCloseable {
                     .build();
             NodeMetrics metrics = new NodeMetrics(Clock.systemUTC())
                     .connections(connections)
+                    .outboundTlsFailures(outbound)
                     .internode(peers)
                     .membershipSize(peerPages::workers)
                     .counter("cachet_worker_cache_hits", "Pages served from the worker's cache", cache.hits::sum)
@@ -162,7 +165,7 @@ public final class WorkerServer implements AutoCloseable {
                 HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
                 // The coordinator's place is not known here: it counts as elsewhere for dc and rack modes.
                 Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
-                link = new CoordinatorLink(info, security.credentials(identity), new OutboundHandshakes(connections), coordinator.getHost(), coordinator.getPort(), toCoordinator,
+                link = new CoordinatorLink(info, security.credentials(identity), outbound, coordinator.getHost(), coordinator.getPort(), toCoordinator,
                         config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
             }
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));
@@ -243,13 +246,20 @@ public final class WorkerServer implements AutoCloseable {
         return link.isRegistered();
     }
 
-    /** What {@code /health/ready} answers: ready when listed in membership and not stopping. */
+    /**
+     * What {@code /health/ready} answers: ready from its first registration in membership until it stops.
+     * A worker that loses the coordinator for a while still serves the clients that know it, and a whole
+     * cluster turning unready at once (which a PodDisruptionBudget would read as broken) helps nobody.
+     */
     Optional<String> notReadyBecause() {
         if (stopping || data.draining()) {
             return Optional.of("draining: finishing requests in progress before it stops");
         }
-        if (!link.isRegistered()) {
-            return Optional.of("not registered in membership yet");
+        if (!everRegistered) {
+            everRegistered = link.isRegistered();
+            if (!everRegistered) {
+                return Optional.of("not registered in membership yet");
+            }
         }
         return Optional.empty();
     }

@@ -67,6 +67,16 @@ class KubernetesManifestsTest {
         Map<String, String> settings = siteProperties(documents);
         List<Map<String, Object>> pods = podTemplates(documents);
         assertThat(pods).as("coordinator and worker pod templates").hasSize(2);
+        Map<String, Object> coordinatorPod = podTemplate(documents, "Deployment");
+        Map<String, Object> workerPod = podTemplate(documents, "StatefulSet");
+        assertThat(containerPort(coordinatorPod, probes(coordinatorPod).get(0).get("port")))
+                .as("the coordinator's probes reach its metrics port").isEqualTo(Integer.parseInt(settings.get(CachetKeys.COORDINATOR_METRICS_PORT.name())));
+        assertThat(containerPort(workerPod, probes(workerPod).get(0).get("port")))
+                .as("the workers' probes reach their metrics port").isEqualTo(Integer.parseInt(settings.get(CachetKeys.WORKER_METRICS_PORT.name())));
+        // The root file system is read-only: what a worker writes must be mounted.
+        assertThat(mounts(workerPod)).containsKeys(settings.get(CachetKeys.WORKER_CACHE_DIR.name()),
+                Path.of(java.net.URI.create(settings.get(CachetKeys.WORKER_UFS_ROOT.name()))).toString(), "/tmp");
+        assertThat(mounts(coordinatorPod)).containsKey("/tmp");
 
         for (Map<String, Object> pod : pods) {
             Map<String, String> mounts = mounts(pod);
@@ -111,7 +121,8 @@ class KubernetesManifestsTest {
     @ParameterizedTest
     @ValueSource(strings = {"tls", "mtls", "etcd", "cert-manager"})
     void theRenderedSettingsRunARealClusterThatAClientReachesOverTls(String overlay) throws Exception {
-        Map<String, String> settings = siteProperties(render(overlay));
+        List<Map<String, Object>> documents = render(overlay);
+        Map<String, String> settings = siteProperties(documents);
         // The pods' mount points, mapped onto this folder: what the Secrets would hold, generated now.
         Path root = Files.createDirectories(directory.resolve("pod"));
         TestPki pki = TestPki.create(directory, "Kubernetes CA");
@@ -140,11 +151,8 @@ class KubernetesManifestsTest {
         worker.put(CachetKeys.WORKER_DATA_PORT.name(), String.valueOf(MiniCluster.freePort()));
         worker.put(CachetKeys.WORKER_METRICS_PORT.name(), String.valueOf(MiniCluster.freePort()));
         worker.put(CachetKeys.WORKER_CACHE_SIZE.name(), "64MiB");
-        // The StatefulSet gives each pod its DNS name in this variable; here the certificate names localhost.
-        Map<String, String> environment = Map.of("CACHET_POD_DNS_NAME", "localhost");
-
-        try (CoordinatorServer coordinatorServer = CoordinatorServer.start(config(coordinator, environment));
-                WorkerServer workerServer = WorkerServer.start(config(worker, environment));
+        try (CoordinatorServer coordinatorServer = CoordinatorServer.start(config(coordinator, podEnvironment(podTemplate(documents, "Deployment"))));
+                WorkerServer workerServer = WorkerServer.start(config(worker, podEnvironment(podTemplate(documents, "StatefulSet"))));
                 CachetClient client = CachetClient.connect(config(trinoCatalog(overlay, root, coordinatorPort), Map.of()))) {
             Eventually.await("the worker listed", () -> {
                 client.refreshMembership();
@@ -165,6 +173,33 @@ class KubernetesManifestsTest {
                 etcd.get().close();
             }
         }
+    }
+
+    /**
+     * The variables the pod defines, as its container would see them; the pod's DNS name is localhost here,
+     * which the test certificate names. A variable the pod does not define stays undefined.
+     */
+    private static Map<String, String> podEnvironment(Map<String, Object> pod) {
+        Map<String, String> environment = new HashMap<>();
+        environment(pod).forEach((name, value) -> environment.put(name, name.equals("CACHET_POD_DNS_NAME") ? "localhost" : String.valueOf(value)));
+        return environment;
+    }
+
+    private static Map<String, Object> podTemplate(List<Map<String, Object>> documents, String kind) {
+        return documents.stream().filter(document -> kind.equals(document.get("kind")))
+                .map(document -> child(child(child(document, "spec"), "template"), "spec"))
+                .findFirst().orElseThrow();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static int containerPort(Map<String, Object> pod, Object port) {
+        if (port instanceof Integer number) {
+            return number;
+        }
+        return ((List<Map<String, Object>>) container(pod).get("ports")).stream()
+                .filter(declared -> port.equals(declared.get("name")))
+                .map(declared -> (Integer) declared.get("containerPort"))
+                .findFirst().orElseThrow(() -> new AssertionError("no container port named " + port));
     }
 
     /** The catalog Trino's Helm values define for this overlay, pointed at this test's cluster and files. */

@@ -1,6 +1,7 @@
 package io.cachet.server;
 
 import io.cachet.tls.HandshakeFailures;
+import io.cachet.tls.TlsFailureCause;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -12,20 +13,29 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 
 import javax.net.ssl.SSLException;
+
 import java.security.cert.CertificateException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts the TLS handshakes this node fails as a client (to the coordinator, to peers), by cause, under
- * the listener name {@value #LISTENER}: a server never sees why a client refused it (a host name that
- * does not match, say), so only the client side can count that.
+ * Counts the calls this node makes as a TLS client (to the coordinator, to peers) that fail in the TLS layer,
+ * by cause: a server never sees why a client refused it (a host name its certificate does not name, say), so
+ * only the client side can count that. Each failed call counts, not each connection: calls on a channel whose
+ * handshake fails all fail with it.
  */
-public final class OutboundHandshakes implements ClientInterceptor {
-    public static final String LISTENER = "outbound";
+public final class OutboundTlsFailures implements ClientInterceptor {
+    private final Map<TlsFailureCause, LongAdder> failures = new EnumMap<>(TlsFailureCause.class);
 
-    private final ConnectionCounters.Listener counters;
+    public OutboundTlsFailures() {
+        for (TlsFailureCause cause : TlsFailureCause.values()) {
+            failures.put(cause, new LongAdder());
+        }
+    }
 
-    public OutboundHandshakes(ConnectionCounters counters) {
-        this.counters = counters.forOutbound(LISTENER);
+    public long count(TlsFailureCause cause) {
+        return failures.get(cause).sum();
     }
 
     @Override
@@ -38,7 +48,7 @@ public final class OutboundHandshakes implements ClientInterceptor {
                     public void onClose(Status status, Metadata trailers) {
                         for (Throwable cause = status.getCause(); cause != null; cause = cause.getCause()) {
                             if (cause instanceof SSLException || cause instanceof CertificateException) {
-                                counters.handshakeFailed(HandshakeFailures.classify(status.getCause()));
+                                failures.get(HandshakeFailures.classify(status.getCause())).increment();
                                 break;
                             }
                         }
