@@ -7,6 +7,7 @@ import io.cachet.conf.ConfigException;
 import io.cachet.conf.MembershipStore;
 import io.cachet.etcd.EtcdClient;
 import io.cachet.etcd.EtcdSettings;
+import io.cachet.membership.CoalescedRun;
 import io.cachet.membership.CoordinatorMembership;
 import io.cachet.membership.EtcdMembership;
 import io.cachet.membership.MembershipSource;
@@ -97,7 +98,7 @@ public final class CachetClient implements AutoCloseable {
     private Membership membership = Membership.getDefaultInstance();
     private volatile long lastFailureRefreshNanos;
     private volatile boolean coordinatorUnreachable;
-    private final java.util.concurrent.atomic.AtomicBoolean refreshQueued = new java.util.concurrent.atomic.AtomicBoolean();
+
     private boolean emptyListSeen;
 
     private CachetClient(CachetConfig config, Optional<TlsContexts> tls, ClientMetrics metrics) {
@@ -140,7 +141,8 @@ public final class CachetClient implements AutoCloseable {
         }
         long refreshMillis = config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH).toMillis();
         client.refresher.scheduleWithFixedDelay(client::refreshQuietly, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
-        client.membershipSource.onChange(client::refreshSoon);
+        // A change the store pushes is read on the refresh thread, once for any number that arrive meanwhile.
+        client.membershipSource.onChange(new CoalescedRun(client.refresher, client::refreshQuietly)::request);
         return client;
     }
 
@@ -560,22 +562,6 @@ public final class CachetClient implements AutoCloseable {
             else {
                 log.debug("Still cannot refresh membership from {}: {}", membershipSource.describe(), e.getMessage());
             }
-        }
-    }
-
-    /** A change pushed by the membership store: read the list on the refresh thread, once for any number of changes that arrive meanwhile. */
-    private void refreshSoon() {
-        if (!refreshQueued.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            refresher.execute(() -> {
-                refreshQueued.set(false);
-                refreshQuietly();
-            });
-        }
-        catch (java.util.concurrent.RejectedExecutionException closed) {
-            // the client is closing
         }
     }
 

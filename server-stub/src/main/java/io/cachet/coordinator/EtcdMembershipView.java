@@ -1,5 +1,6 @@
 package io.cachet.coordinator;
 
+import io.cachet.membership.CoalescedRun;
 import io.cachet.membership.EtcdMembership;
 import io.cachet.rpc.proto.Membership;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Membership as etcd holds it, for a coordinator whose workers register in etcd: read at start, again
@@ -25,27 +25,12 @@ final class EtcdMembershipView implements MembershipView {
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-coordinator-etcd", true));
     private volatile Membership current = Membership.getDefaultInstance();
     private volatile boolean warned;
-    private final AtomicBoolean refreshQueued = new AtomicBoolean();
 
     EtcdMembershipView(EtcdMembership etcd, Duration refreshInterval) {
         this.etcd = etcd;
         refresh();
         refresher.scheduleWithFixedDelay(this::refresh, refreshInterval.toMillis(), refreshInterval.toMillis(), TimeUnit.MILLISECONDS);
-        etcd.onChange(() -> {
-            // One read for any number of changes that arrive meanwhile.
-            if (!refreshQueued.compareAndSet(false, true)) {
-                return;
-            }
-            try {
-                refresher.execute(() -> {
-                    refreshQueued.set(false);
-                    refresh();
-                });
-            }
-            catch (java.util.concurrent.RejectedExecutionException closed) {
-                // closing
-            }
-        });
+        etcd.onChange(new CoalescedRun(refresher, this::refresh)::request);
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.cachet.etcd.proto.KeyValue;
 import io.cachet.etcd.proto.PutRequest;
 import io.cachet.etcd.proto.RequestOp;
 import io.cachet.etcd.proto.TxnRequest;
+import io.cachet.membership.CoalescedRun;
 import io.cachet.membership.EtcdMembership;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.WorkerInfo;
@@ -23,10 +24,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -51,7 +50,6 @@ final class EtcdLink implements MembershipLink {
     private final ScheduledExecutorService scheduler;
     /** Reads the list when etcd reports a change, so a burst of changes never delays the lease's renewal. */
     private final ExecutorService reader;
-    private final AtomicBoolean readQueued = new AtomicBoolean();
     private volatile boolean registered;
     private volatile boolean closed;
     private volatile long lease;
@@ -78,22 +76,7 @@ final class EtcdLink implements MembershipLink {
     @Override
     public void start() {
         scheduler.scheduleWithFixedDelay(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-        membership.onChange(this::readSoon);
-    }
-
-    private void readSoon() {
-        if (!readQueued.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            reader.execute(() -> {
-                readQueued.set(false);
-                readMembership();
-            });
-        }
-        catch (RejectedExecutionException closing) {
-            // the worker is stopping
-        }
+        membership.onChange(new CoalescedRun(reader, this::readMembership)::request);
     }
 
     @Override
