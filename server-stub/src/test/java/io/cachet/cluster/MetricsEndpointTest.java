@@ -154,6 +154,33 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void trafficShowsInCacheByteLatencyAndMembershipMetricsServedAsPrometheusText(@TempDir Path directory) throws Exception {
+        TestPki pki = TestPki.create(directory, "Traffic CA");
+        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS))).start();
+                CachetClient client = cluster.newClient()) {
+            ClusterFiles.write(client, "/metrics/file", 300_000);
+            assertThat(ClusterFiles.read(client, "/metrics/file")).isEqualTo(ClusterFiles.content("/metrics/file", 300_000));
+            assertThat(ClusterFiles.read(client, "/metrics/file")).hasSize(300_000);
+
+            Scraper worker = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
+            Eventually.await("the worker's membership in its metrics", () -> worker.value("cachet_membership_workers", Map.of()) == 1);
+            assertThat(worker.value("cachet_worker_written_bytes", Map.of())).isEqualTo(300_000);
+            assertThat(worker.value("cachet_worker_read_bytes", Map.of())).isEqualTo(600_000);
+            assertThat(worker.value("cachet_worker_cache_misses", Map.of())).as("the first read filled the cache").isPositive();
+            assertThat(worker.value("cachet_worker_cache_hits", Map.of())).as("the second read came from it").isPositive();
+            assertThat(worker.value("cachet_worker_cache_bytes", Map.of())).isEqualTo(300_000);
+            assertThat(worker.histogramCount("cachet_worker_read_seconds")).isEqualTo(2);
+            assertThat(worker.histogramCount("cachet_worker_write_seconds")).isEqualTo(1);
+            assertThat(new Scraper(pki, "https://localhost:" + cluster.coordinatorMetricsPort()).value("cachet_membership_workers", Map.of())).isEqualTo(1);
+
+            // What Prometheus gets when it asks for nothing in particular: the text format.
+            HttpResponse<String> text = worker.text();
+            assertThat(text.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+            assertThat(text.body()).contains("# TYPE cachet_tls_handshakes_total counter").contains("cachet_worker_read_seconds_bucket{");
+        }
+    }
+
+    @Test
     void certificateExpiryGaugesMatchNotAfterAndFollowAReload(@TempDir Path directory) throws Exception {
         TestPki pki = TestPki.create(directory, "Expiry CA");
         IssuedCertificate first = pki.ca().issue("localhost", TestPki.LOOPBACK_HOSTS, Usage.NODE, KeyAlgorithm.EC, Instant.now().minusSeconds(60),
@@ -374,6 +401,16 @@ class MetricsEndpointTest {
                 }
             }
             return found;
+        }
+
+        HttpResponse<String> text() throws Exception {
+            return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        long histogramCount(String name) throws Exception {
+            List<Metrics.Metric> found = series(name, Map.of());
+            assertThat(found).as("histogram %s", name).hasSize(1);
+            return found.get(0).getHistogram().getSampleCount();
         }
 
         double value(String name, Map<String, String> labels) throws Exception {
