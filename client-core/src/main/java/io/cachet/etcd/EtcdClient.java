@@ -289,7 +289,11 @@ public final class EtcdClient implements AutoCloseable {
                 }
             }
         }
-        if (tls.isPresent() && e.getStatus().getCode() == Status.Code.UNAVAILABLE && TransportFailures.causedBy(e, java.nio.channels.ClosedChannelException.class)) {
+        // A plaintext etcd drops a ClientHello: the channel is closed, or reset (epoll reports a reset when the
+        // server closes with our bytes unread). A probe tells that apart from a TLS server that closed on us.
+        boolean closedOrReset = TransportFailures.causedBy(e, java.nio.channels.ClosedChannelException.class)
+                || (TransportFailures.causedBy(e, IOException.class) && !TransportFailures.causedBy(e, ConnectException.class));
+        if (tls.isPresent() && e.getStatus().getCode() == Status.Code.UNAVAILABLE && closedOrReset) {
             Optional<IOException> plaintext = HandshakeFailures.explainClosedByPlaintextServer(address, settings.timeout(), e, settings.tls().keys())
                     .map(explained -> new IOException("%s: %s".formatted(peer, explained.getMessage()), e));
             if (plaintext.isPresent()) {

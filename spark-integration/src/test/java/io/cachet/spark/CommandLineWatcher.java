@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +49,11 @@ final class CommandLineWatcher implements AutoCloseable {
         try {
             byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
             String commandLine = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').strip();
-            if (!commandLine.isEmpty()) {
-                Seen seen = new Seen(process.pid(), process.parent().map(ProcessHandle::pid).orElse(-1L), commandLine);
+            // The parent is read after the command line: a process that exits in between has none any more,
+            // and what was read of it on an earlier pass stays recorded rather than a parent of "unknown".
+            Optional<ProcessHandle> parent = process.parent();
+            if (!commandLine.isEmpty() && parent.isPresent()) {
+                Seen seen = new Seen(process.pid(), parent.get().pid(), commandLine);
                 latest.put(process.pid(), seen);
                 every.add(seen);
             }
