@@ -1,7 +1,9 @@
 package io.cachet.client;
 
+import io.cachet.routing.WorkerAddress;
 import io.cachet.transfer.DataConnection;
 import io.cachet.transfer.FrameType;
+import io.cachet.transfer.RemoteError;
 import io.cachet.transfer.TransferProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -9,7 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Reads a file from the worker that owns it. Sequential reads stream a window of
@@ -18,9 +20,9 @@ import java.time.Duration;
  */
 public final class CachetInputStream extends InputStream {
     private static final long SKIP_WITHIN_WINDOW = 1 << 20;
-    private static final Duration FRAME_TIMEOUT = Duration.ofMinutes(2);
 
-    private final CachetClient client;
+    private final DataPlane data;
+    private final ClientMetrics metrics;
     private final String path;
     private final long length;
     private final long readAhead;
@@ -31,8 +33,9 @@ public final class CachetInputStream extends InputStream {
     private ByteBuf current;
     private boolean closed;
 
-    CachetInputStream(CachetClient client, String path, long length, long readAhead) {
-        this.client = client;
+    CachetInputStream(DataPlane data, ClientMetrics metrics, String path, long length, long readAhead) {
+        this.data = data;
+        this.metrics = metrics;
         this.path = path;
         this.length = length;
         this.readAhead = Math.max(readAhead, 64 << 10);
@@ -78,7 +81,7 @@ public final class CachetInputStream extends InputStream {
     @Override
     public int read(byte[] buffer, int offset, int count) throws IOException {
         checkOpen();
-        java.util.Objects.checkFromIndexSize(offset, count, buffer.length);
+        Objects.checkFromIndexSize(offset, count, buffer.length);
         if (count == 0) {
             return 0;
         }
@@ -98,14 +101,14 @@ public final class CachetInputStream extends InputStream {
             total += n;
             position += n;
         }
-        client.metricsRecorder().bytesRead.add(total);
+        metrics.bytesRead.add(total);
         return total == 0 ? -1 : total;
     }
 
     /** Reads up to {@code count} bytes at {@code offset} without moving the stream; -1 at or past the end. */
     public int read(long offset, byte[] buffer, int bufferOffset, int count) throws IOException {
         checkOpen();
-        java.util.Objects.checkFromIndexSize(bufferOffset, count, buffer.length);
+        Objects.checkFromIndexSize(bufferOffset, count, buffer.length);
         if (offset < 0) {
             throw new EOFException("Negative offset " + offset + " in " + path);
         }
@@ -116,7 +119,7 @@ public final class CachetInputStream extends InputStream {
             return 0;
         }
         long wanted = Math.min(count, length - offset);
-        int read = client.withDataConnection(path, connection -> {
+        int read = data.call(path, connection -> {
             connection.send(TransferProtocol.read(ByteBufAllocator.DEFAULT, path, offset, wanted));
             int filled = 0;
             while (true) {
@@ -134,8 +137,8 @@ public final class CachetInputStream extends InputStream {
                 }
             }
         }, true);
-        client.metricsRecorder().bytesRead.add(read);
-        client.metricsRecorder().operations.increment();
+        metrics.bytesRead.add(read);
+        metrics.operations.increment();
         return read == 0 ? -1 : read;
     }
 
@@ -201,35 +204,25 @@ public final class CachetInputStream extends InputStream {
 
     private boolean nextChunk() throws IOException {
         releaseCurrent();
+        // One budget for the whole chunk: a window that fails again and again on each new owner ends with it.
+        RetryPolicy.Attempts attempts = data.attempts();
         DataConnection.Frame frame = null;
-        for (int attempt = 0; frame == null; attempt++) {
+        while (frame == null) {
             if (window == null) {
-                openWindow();
+                openWindow(attempts);
             }
             try {
                 frame = nextFrame(window);
             }
-            catch (CachetClient.RemoteError e) {
+            catch (RemoteError e) {
                 dropWindow(true);
-                throw e.error;
-            }
-            catch (io.cachet.tls.TlsHandshakeException e) {
-                dropWindow(true);
-                if (!e.isRetriable()) {
-                    throw e;
-                }
-                if (attempt >= 5) {
-                    throw e;
-                }
+                throw e.error();
             }
             catch (IOException e) {
                 // The worker went away mid-window: resume at the current position on the next owner.
-                io.cachet.routing.WorkerAddress worker = window.worker();
+                WorkerAddress worker = window.worker();
                 dropWindow(true);
-                if (attempt >= 5) {
-                    throw e;
-                }
-                client.unreachable(worker, e);
+                data.workerFailed(attempts, worker, e);
             }
         }
         if (frame.type() == FrameType.END) {
@@ -244,20 +237,20 @@ public final class CachetInputStream extends InputStream {
         return true;
     }
 
-    private void openWindow() throws IOException {
+    private void openWindow(RetryPolicy.Attempts attempts) throws IOException {
         long start = position;
         long span = Math.min(readAhead, length - start);
-        window = client.withDataConnection(path, connection -> {
+        window = data.call(path, attempts, connection -> {
             connection.send(TransferProtocol.read(ByteBufAllocator.DEFAULT, path, start, span));
             return connection;
         }, false);
         windowPosition = start;
         windowEnd = start + span;
-        client.metricsRecorder().operations.increment();
+        metrics.operations.increment();
     }
 
     private DataConnection.Frame nextFrame(DataConnection connection) throws IOException {
-        return CachetClient.next(connection, path, FrameType.DATA, FrameType.END);
+        return connection.expect(data.frameTimeout(), path, FrameType.DATA, FrameType.END);
     }
 
     private void skipBytes(long count) throws IOException {
@@ -283,7 +276,7 @@ public final class CachetInputStream extends InputStream {
                 // The rest of the window is still on its way: the connection cannot serve another request.
                 window.markBroken();
             }
-            client.release(window);
+            data.release(window);
             window = null;
         }
     }

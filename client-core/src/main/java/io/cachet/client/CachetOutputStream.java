@@ -2,12 +2,14 @@ package io.cachet.client;
 
 import io.cachet.transfer.DataConnection;
 import io.cachet.transfer.FrameType;
+import io.cachet.transfer.RemoteError;
 import io.cachet.transfer.TransferProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Objects;
 
 /**
  * Streams a new file to its owner, which writes it to a temporary file in the under-file-system and
@@ -15,7 +17,8 @@ import java.io.OutputStream;
  */
 public final class CachetOutputStream extends OutputStream {
 
-    private final CachetClient client;
+    private final DataPlane data;
+    private final ClientMetrics metrics;
     private final String path;
     private final DataConnection connection;
     private final byte[] buffer = new byte[TransferProtocol.MAX_WRITE_CHUNK];
@@ -23,8 +26,9 @@ public final class CachetOutputStream extends OutputStream {
     private boolean closed;
     private boolean failed;
 
-    CachetOutputStream(CachetClient client, String path, DataConnection connection) {
-        this.client = client;
+    CachetOutputStream(DataPlane data, ClientMetrics metrics, String path, DataConnection connection) {
+        this.data = data;
+        this.metrics = metrics;
         this.path = path;
         this.connection = connection;
     }
@@ -41,7 +45,7 @@ public final class CachetOutputStream extends OutputStream {
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
         checkOpen();
-        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        Objects.checkFromIndexSize(offset, length, bytes.length);
         while (length > 0) {
             if (buffered == buffer.length) {
                 sendBuffer();
@@ -78,12 +82,12 @@ public final class CachetOutputStream extends OutputStream {
                 sendBuffer();
             }
             connection.send(TransferProtocol.empty(ByteBufAllocator.DEFAULT, FrameType.WRITE_CLOSE));
-            CachetClient.next(connection, path, FrameType.OK).content().release();
-            client.release(connection);
+            connection.expect(data.frameTimeout(), path, FrameType.OK).content().release();
+            data.release(connection);
         }
-        catch (CachetClient.RemoteError e) {
+        catch (RemoteError e) {
             connection.close();
-            throw e.error;
+            throw e.error();
         }
         catch (IOException e) {
             connection.close();
@@ -109,7 +113,7 @@ public final class CachetOutputStream extends OutputStream {
             failed = true;
             throw e;
         }
-        client.metricsRecorder().bytesWritten.add(buffered);
+        metrics.bytesWritten.add(buffered);
         buffered = 0;
     }
 

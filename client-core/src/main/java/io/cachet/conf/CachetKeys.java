@@ -180,6 +180,12 @@ public final class CachetKeys {
             "how often a client refreshes the worker list");
     public static final ConfigKey<Long> CLIENT_READ_AHEAD = ConfigKey.of("cachet.client.read.ahead", DATA_SIZE_TYPE, 4L << 20,
             "bytes a sequential reader fetches ahead");
+    public static final ConfigKey<Duration> CLIENT_RETRY_BUDGET = ConfigKey.of("cachet.client.retry.budget", DURATION_TYPE, Duration.ofSeconds(20),
+            "how long a call keeps trying the next owners (and waiting out a worker's restart) before it fails");
+    public static final ConfigKey<Duration> CLIENT_WORKER_SUSPICION = ConfigKey.of("cachet.client.worker.suspicion", DURATION_TYPE, Duration.ofSeconds(30),
+            "how long a worker that did not answer is skipped, unless it registers again meanwhile");
+    public static final ConfigKey<Duration> CLIENT_FRAME_TIMEOUT = ConfigKey.of("cachet.client.frame.timeout", DURATION_TYPE, Duration.ofMinutes(2),
+            "how long a client waits for the next part of a read or write answer (a page read cold from slow storage)");
     public static final ConfigKey<Integer> ROUTING_VIRTUAL_NODES = ConfigKey.of("cachet.routing.virtual.nodes", POSITIVE_INT, 256,
             "virtual nodes per worker on the hash ring");
 
@@ -198,7 +204,8 @@ public final class CachetKeys {
             TLS_ENABLED, TLS_TRUSTSTORE_PATH, TLS_TRUSTSTORE_PASSWORD, TLS_TRUSTSTORE_ALIAS, TLS_TRUSTSTORE_TYPE, TLS_CRL_PATH,
             TLS_CLIENT_PROTOCOLS, TLS_CIPHERS, TLS_CLIENT_NO_ENDPOINT_IDENTIFICATION, TLS_PROVIDER, TLS_RELOAD_INTERVAL, TLS_HANDSHAKE_TIMEOUT,
             NETWORK_IDLE_TIMEOUT, COORDINATOR_ADDRESS, MEMBERSHIP_STORE, ETCD_ENDPOINTS, ETCD_NAMESPACE, ETCD_TIMEOUT, ETCD_TLS_CA_PATH,
-            ETCD_TLS_NO_ENDPOINT_IDENTIFICATION, CLIENT_RPC_TIMEOUT, CLIENT_MEMBERSHIP_REFRESH, CLIENT_READ_AHEAD, ROUTING_VIRTUAL_NODES,
+            ETCD_TLS_NO_ENDPOINT_IDENTIFICATION, CLIENT_RPC_TIMEOUT, CLIENT_MEMBERSHIP_REFRESH, CLIENT_READ_AHEAD, CLIENT_RETRY_BUDGET,
+            CLIENT_WORKER_SUSPICION, CLIENT_FRAME_TIMEOUT, ROUTING_VIRTUAL_NODES,
             SPARK_SHIP_TRUSTSTORE);
 
     private static final Map<String, ConfigKey<?>> ALL = Stream.of(CachetKeys.class.getFields())

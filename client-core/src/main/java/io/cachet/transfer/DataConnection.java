@@ -1,6 +1,7 @@
 package io.cachet.transfer;
 
 import io.cachet.routing.WorkerAddress;
+import io.cachet.rpc.ErrorCode;
 import io.cachet.tls.HandshakeFailures;
 import io.cachet.tls.TlsContexts;
 import io.netty.bootstrap.Bootstrap;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -161,6 +163,30 @@ public final class DataConnection implements AutoCloseable {
         broken = true;
         Throwable cause = item instanceof Failure failure ? failure.cause() : null;
         throw closedBeforeAnswer(cause);
+    }
+
+    /**
+     * The next frame, which must be one of {@code accepted}; an ERROR frame becomes a {@link RemoteError}
+     * carrying the worker's file-system error, any other frame an error naming {@code path}.
+     */
+    public Frame expect(Duration timeout, String path, FrameType... accepted) throws IOException {
+        Frame frame = next(timeout);
+        for (FrameType type : accepted) {
+            if (frame.type() == type) {
+                return frame;
+            }
+        }
+        try {
+            broken = true;
+            if (frame.type() == FrameType.ERROR) {
+                ErrorCode code = ErrorCode.fromWire(frame.content().readByte());
+                throw new RemoteError(code.toException(TransferProtocol.readString(frame.content())));
+            }
+            throw new IOException("Worker %s sent %s where %s was expected for %s".formatted(worker.id(), frame.type(), Arrays.toString(accepted), path));
+        }
+        finally {
+            frame.content().release();
+        }
     }
 
     private IOException closedBeforeAnswer(Throwable cause) {
