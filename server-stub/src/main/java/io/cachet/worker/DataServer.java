@@ -5,6 +5,7 @@ import io.cachet.server.ConnectionAddresses;
 import io.cachet.server.ConnectionCounters;
 import io.cachet.server.ConnectionLimits;
 import io.cachet.server.ConnectionPolicy;
+import io.cachet.server.FirstByteSniffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -26,12 +27,14 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,8 +79,9 @@ final class DataServer implements AutoCloseable {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
         EventExecutorGroup io = new DefaultEventExecutorGroup(8, new DefaultThreadFactory("cachet-data-io", true));
-        io.netty.handler.ssl.SslContext context = policy.dataInbound().acceptsTls() ? tls.orElseThrow().dataServer() : null;
+        SslContext context = policy.dataInbound().acceptsTls() ? tls.orElseThrow().dataServer() : null;
         Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
+        FirstByteSniffer sniffer = new FirstByteSniffer(policy.dataInbound(), "Data listener", counters, handshakeTimeout);
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         InFlightRequests inFlight = new InFlightRequests();
         try {
@@ -97,8 +101,8 @@ final class DataServer implements AutoCloseable {
                             }
                             channel.closeFuture().addListener(closed -> limits.release(address));
                             connections.add(channel);
-                            channel.pipeline().addLast(new FirstBytes(policy.dataInbound(), context, handshakeTimeout, peer, counters));
-                            channel.pipeline().addLast(new PrefaceCheck(peer, counters));
+                            channel.pipeline().addLast(new FirstBytes(sniffer, context, peer));
+                            channel.pipeline().addLast(new PrefaceCheck(peer, counters, sniffer));
                             channel.pipeline().addLast(TransferProtocol.requestDecoder());
                             // After the decoder, so only whole frames count as activity: a peer dripping bytes is idle too.
                             channel.pipeline().addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
@@ -145,33 +149,27 @@ final class DataServer implements AutoCloseable {
     }
 
     /**
-     * Decides TLS or plaintext from the first byte (a TLS record starts with 0x16, the Cachet preface
-     * with 'C'): a listener that accepts both serves each on the same port. A connection that sends
-     * nothing within the handshake timeout is closed and logged.
+     * Hands a connection to TLS or plaintext by its first byte, as the {@link FirstByteSniffer} decides:
+     * a listener that accepts both serves each on the same port.
      */
     private static final class FirstBytes extends ChannelInboundHandlerAdapter {
-        private final ConnectionPolicy.Inbound inbound;
-        private final io.netty.handler.ssl.SslContext context;
-        private final Duration timeout;
+        private final FirstByteSniffer sniffer;
+        private final SslContext context;
         private final String peer;
-        private final ConnectionCounters.Listener counters;
-        private io.netty.util.concurrent.ScheduledFuture<?> silence;
+        private ScheduledFuture<?> silence;
 
-        FirstBytes(ConnectionPolicy.Inbound inbound, io.netty.handler.ssl.SslContext context, Duration timeout, String peer, ConnectionCounters.Listener counters) {
-            this.inbound = inbound;
+        FirstBytes(FirstByteSniffer sniffer, SslContext context, String peer) {
+            this.sniffer = sniffer;
             this.context = context;
-            this.timeout = timeout;
             this.peer = peer;
-            this.counters = counters;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             silence = ctx.executor().schedule(() -> {
-                counters.refused();
-                log.warn("Data listener ({}): sent nothing within {}, closed", peer, timeout);
+                sniffer.silent(peer);
                 ctx.close();
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }, sniffer.timeout().toMillis(), TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();
         }
 
@@ -184,20 +182,29 @@ final class DataServer implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object message) {
-            boolean startsTls = message instanceof ByteBuf bytes && bytes.isReadable() && bytes.getByte(bytes.readerIndex()) == TransferProtocol.TLS_HANDSHAKE_RECORD;
-            if (inbound == ConnectionPolicy.Inbound.TLS_ONLY || (inbound == ConnectionPolicy.Inbound.BOTH && startsTls)) {
-                SslHandler ssl = context.newHandler(ctx.alloc());
-                ssl.setHandshakeTimeoutMillis(timeout.toMillis());
-                ssl.handshakeFuture().addListener(future -> {
-                    if (future.isSuccess()) {
-                        counters.tlsHandshake(ssl.engine());
-                    }
-                    else {
-                        counters.handshakeFailed(HandshakeFailures.classify(future.cause()));
-                        log.warn("Data listener ({}): {}", peer, HandshakeFailures.explainServerFailure(future.cause(), peer).message());
-                    }
-                });
-                ctx.pipeline().addAfter(ctx.name(), "tls", ssl);
+            if (!(message instanceof ByteBuf bytes)) {
+                ctx.fireChannelRead(message);
+                return;
+            }
+            if (!bytes.isReadable()) {
+                bytes.release();
+                return;
+            }
+            switch (sniffer.route(bytes.getByte(bytes.readerIndex()), peer)) {
+                case REFUSE_TLS -> {
+                    bytes.release();
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(TransferProtocol.PLAINTEXT_ANSWER)).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                case TLS -> {
+                    SslHandler ssl = context.newHandler(ctx.alloc());
+                    ssl.setHandshakeTimeoutMillis(sniffer.timeout().toMillis());
+                    ssl.handshakeFuture().addListener(future -> sniffer.handshakeDone(peer, ssl.engine(), future.isSuccess() ? null : future.cause()));
+                    ctx.pipeline().addAfter(ctx.name(), "tls", ssl);
+                }
+                case PLAINTEXT -> {
+                    // counted once the preface is seen
+                }
             }
             ctx.fireChannelRead(message);
             ctx.pipeline().remove(this);
@@ -225,29 +232,21 @@ final class DataServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Checks the first bytes of a connection: the protocol preface, or, on a plaintext listener, a TLS
-     * ClientHello, which is answered in plaintext so the client's TLS engine reports a plaintext peer.
-     */
+    /** Checks that a connection starts with the protocol preface (after the TLS handshake, if any). */
     private static final class PrefaceCheck extends ByteToMessageDecoder {
         private final String peer;
         private final ConnectionCounters.Listener counters;
+        private final FirstByteSniffer sniffer;
 
-        PrefaceCheck(String peer, ConnectionCounters.Listener counters) {
+        PrefaceCheck(String peer, ConnectionCounters.Listener counters, FirstByteSniffer sniffer) {
             this.peer = peer;
             this.counters = counters;
+            this.sniffer = sniffer;
         }
 
         @Override
         protected void decode(ChannelHandlerContext context, ByteBuf in, List<Object> out) {
             boolean tls = context.pipeline().get(SslHandler.class) != null;
-            if (!tls && in.isReadable() && in.getByte(in.readerIndex()) == TransferProtocol.TLS_HANDSHAKE_RECORD) {
-                counters.refused();
-                log.warn("Data listener ({}): a TLS client reached this plaintext port, closed. Fix: the client must set cachet.network.tls.enabled=false, or enable TLS on this worker", peer);
-                in.skipBytes(in.readableBytes());
-                context.writeAndFlush(Unpooled.wrappedBuffer(TransferProtocol.PLAINTEXT_ANSWER)).addListener(ChannelFutureListener.CLOSE);
-                return;
-            }
             if (in.readableBytes() < TransferProtocol.PREFACE_LENGTH) {
                 return;
             }
@@ -266,7 +265,7 @@ final class DataServer implements AutoCloseable {
                 return;
             }
             if (!tls) {
-                counters.plaintextConnection();
+                sniffer.plaintextAccepted();
             }
             context.pipeline().remove(this);
         }
