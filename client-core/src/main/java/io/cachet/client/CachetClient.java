@@ -79,8 +79,7 @@ public final class CachetClient implements AutoCloseable {
         Optional<EtcdClient> etcd = config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD
                 ? Optional.of(EtcdClient.create(EtcdSettings.from(config)))
                 : Optional.empty();
-        this.coordinator = GrpcChannels.open(coordinatorAddress.getHost(), coordinatorAddress.getPort(), tls);
-        countHandshake();
+        this.coordinator = GrpcChannels.open(coordinatorAddress.getHost(), coordinatorAddress.getPort(), tls, metrics.tlsHandshakes::increment);
         MembershipSource membership = etcd.<MembershipSource>map(client -> new EtcdMembership(client, true))
                 .orElseGet(() -> new CoordinatorMembership(coordinator, coordinatorAddress, timeout));
         this.router = new WorkerRouter(membership, coordinatorAddress, failures, new RetryPolicy(config.get(CachetKeys.CLIENT_RETRY_BUDGET)),
@@ -274,17 +273,8 @@ public final class CachetClient implements AutoCloseable {
     }
 
     private WorkerServiceGrpc.WorkerServiceBlockingStub workerStub(WorkerAddress worker) {
-        ManagedChannel channel = workerChannels.computeIfAbsent(worker.id(), id -> {
-            countHandshake();
-            return GrpcChannels.open(worker.host(), worker.rpcPort(), tls);
-        });
+        ManagedChannel channel = workerChannels.computeIfAbsent(worker.id(), id -> GrpcChannels.open(worker.host(), worker.rpcPort(), tls, metrics.tlsHandshakes::increment));
         return WorkerServiceGrpc.newBlockingStub(channel);
-    }
-
-    private void countHandshake() {
-        if (tls.isPresent()) {
-            metrics.tlsHandshakes.increment();
-        }
     }
 
     private InetSocketAddress coordinatorSocket() {

@@ -26,7 +26,7 @@ public final class ClientMetrics {
         return operations.sum();
     }
 
-    /** TLS connections this client opened (data connections and gRPC channels). */
+    /** TLS handshakes this client completed: one per TLS connection, data or gRPC (a gRPC channel reconnecting handshakes again). */
     public long tlsHandshakes() {
         return tlsHandshakes.sum();
     }

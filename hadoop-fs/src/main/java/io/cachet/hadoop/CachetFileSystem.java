@@ -19,7 +19,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.fs.statistics.IOStatistics;
 import org.apache.hadoop.fs.statistics.IOStatisticsSource;
-import org.apache.hadoop.fs.statistics.impl.IOStatisticsBinding;
 import org.apache.hadoop.util.Progressable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +77,6 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         CachetStorageStatistics jvmStatistics = (CachetStorageStatistics) GlobalStorageStatistics.INSTANCE.put(CachetStorageStatistics.NAME, CachetStorageStatistics::new);
         try {
             this.client = CachetClient.connect(CachetConfig.builder().engineProperties("Hadoop Configuration", properties).build(), jvmStatistics.metrics());
-            jvmStatistics.clientOpened(client);
         }
         catch (ConfigException e) {
             // Hadoop callers (FsShell, engines) expect an IOException from FileSystem.get: keep the message, which says what to fix.
@@ -266,13 +264,7 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
     /** Counters of every CachetFileSystem in this JVM (they share one set, as Hadoop's storage statistics do). */
     @Override
     public IOStatistics getIOStatistics() {
-        return IOStatisticsBinding.dynamicIOStatistics()
-                .withLongFunctionCounter("bytes_read", key -> client.metrics().bytesRead())
-                .withLongFunctionCounter("bytes_written", key -> client.metrics().bytesWritten())
-                .withLongFunctionCounter("operations", key -> client.metrics().operations())
-                .withLongFunctionCounter("tls_handshakes", key -> client.metrics().tlsHandshakes())
-                .withLongFunctionCounter("tls_handshake_failures", key -> client.metrics().handshakeFailures())
-                .build();
+        return CachetStorageStatistics.ioStatistics(client.metrics());
     }
 
     /** The client behind this FileSystem, for engines that publish its metrics. */

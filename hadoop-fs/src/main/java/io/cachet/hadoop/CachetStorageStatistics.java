@@ -1,18 +1,23 @@
 package io.cachet.hadoop;
 
-import io.cachet.client.CachetClient;
 import io.cachet.client.ClientMetrics;
-import io.cachet.routing.WorkerAddress;
 import org.apache.hadoop.fs.StorageStatistics;
+import org.apache.hadoop.fs.statistics.IOStatistics;
+import org.apache.hadoop.fs.statistics.impl.DynamicIOStatisticsBuilder;
+import org.apache.hadoop.fs.statistics.impl.IOStatisticsBinding;
 
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToLongFunction;
 
 /**
  * Cachet's counters for this JVM, registered with Hadoop's {@code GlobalStorageStatistics} under
  * "cachet-client" (Hadoop itself registers "cachet" for FileSystem.Statistics): every CachetFileSystem
- * of the JVM counts into them, and engines (the Spark plugin) publish them.
+ * of the JVM counts into them, and engines (the Spark plugin) publish them. They count what this JVM's
+ * clients do; what happens on the workers (cache hits, evictions) is on the workers' {@code /metrics}.
  */
 public final class CachetStorageStatistics extends StorageStatistics {
     public static final String NAME = "cachet-client";
@@ -21,22 +26,42 @@ public final class CachetStorageStatistics extends StorageStatistics {
     public static final String OPERATIONS = "operations";
     public static final String TLS_HANDSHAKES = "tls_handshakes";
     public static final String TLS_HANDSHAKE_FAILURES = "tls_handshake_failures";
-    public static final String CACHE_HITS = "cache_hits";
-    private static final List<String> KEYS = List.of(BYTES_READ, BYTES_WRITTEN, OPERATIONS, TLS_HANDSHAKES, TLS_HANDSHAKE_FAILURES, CACHE_HITS);
+    public static final String RETRIES = "retries";
+
+    /** Every statistic and where its value comes from: the one definition both Hadoop statistics APIs read. */
+    private static final Map<String, ToLongFunction<ClientMetrics>> COUNTERS = counters();
+
+    /** The names, in the order they are reported. */
+    public static final List<String> NAMES = List.copyOf(COUNTERS.keySet());
 
     private final ClientMetrics metrics = new ClientMetrics();
-    private volatile CachetClient lastClient;
 
     public CachetStorageStatistics() {
         super(NAME);
+    }
+
+    private static Map<String, ToLongFunction<ClientMetrics>> counters() {
+        Map<String, ToLongFunction<ClientMetrics>> counters = new LinkedHashMap<>();
+        counters.put(BYTES_READ, ClientMetrics::bytesRead);
+        counters.put(BYTES_WRITTEN, ClientMetrics::bytesWritten);
+        counters.put(OPERATIONS, ClientMetrics::operations);
+        counters.put(TLS_HANDSHAKES, ClientMetrics::tlsHandshakes);
+        counters.put(TLS_HANDSHAKE_FAILURES, ClientMetrics::handshakeFailures);
+        counters.put(RETRIES, ClientMetrics::retries);
+        return Collections.unmodifiableMap(counters);
     }
 
     ClientMetrics metrics() {
         return metrics;
     }
 
-    void clientOpened(CachetClient client) {
-        lastClient = client;
+    /** The same counters as Hadoop's {@link IOStatistics}, read live. */
+    static IOStatistics ioStatistics(ClientMetrics metrics) {
+        DynamicIOStatisticsBuilder builder = IOStatisticsBinding.dynamicIOStatistics();
+        for (Map.Entry<String, ToLongFunction<ClientMetrics>> counter : COUNTERS.entrySet()) {
+            builder.withLongFunctionCounter(counter.getKey(), key -> counter.getValue().applyAsLong(metrics));
+        }
+        return builder.build();
     }
 
     @Override
@@ -46,47 +71,22 @@ public final class CachetStorageStatistics extends StorageStatistics {
 
     @Override
     public Iterator<LongStatistic> getLongStatistics() {
-        return KEYS.stream().map(key -> new LongStatistic(key, getLong(key))).iterator();
+        return NAMES.stream().map(key -> new LongStatistic(key, getLong(key))).iterator();
     }
 
     @Override
     public Long getLong(String key) {
-        return switch (key) {
-            case BYTES_READ -> metrics.bytesRead();
-            case BYTES_WRITTEN -> metrics.bytesWritten();
-            case OPERATIONS -> metrics.operations();
-            case TLS_HANDSHAKES -> metrics.tlsHandshakes();
-            case TLS_HANDSHAKE_FAILURES -> metrics.handshakeFailures();
-            case CACHE_HITS -> sumOverWorkers(metrics -> metrics.getCacheHits());
-            default -> null;
-        };
+        ToLongFunction<ClientMetrics> counter = COUNTERS.get(key);
+        return counter == null ? null : counter.applyAsLong(metrics);
     }
 
     @Override
     public boolean isTracked(String key) {
-        return KEYS.contains(key);
+        return COUNTERS.containsKey(key);
     }
 
     @Override
     public void reset() {
         // Counters only grow: engines compute rates from differences.
-    }
-
-    /** Cache hits happen on the workers: ask them, through the client opened last. */
-    private long sumOverWorkers(ToLongFunction<io.cachet.rpc.proto.WorkerMetrics> counter) {
-        CachetClient client = lastClient;
-        if (client == null) {
-            return 0;
-        }
-        long sum = 0;
-        for (WorkerAddress worker : client.workers()) {
-            try {
-                sum += counter.applyAsLong(client.workerMetrics(worker));
-            }
-            catch (RuntimeException e) {
-                // a worker that does not answer contributes nothing
-            }
-        }
-        return sum;
     }
 }

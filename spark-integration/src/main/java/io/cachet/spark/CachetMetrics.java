@@ -8,15 +8,9 @@ import org.apache.hadoop.fs.StorageStatistics;
 
 import java.util.List;
 
-/** Cachet's JVM-wide counters as Spark metrics: bytes, operations, TLS handshakes and failures, cache hits. */
+/** Cachet's JVM-wide client counters as Spark metrics: bytes, operations, TLS handshakes and failures, retries. */
 final class CachetMetrics {
-    static final List<String> NAMES = List.of(
-            CachetStorageStatistics.BYTES_READ,
-            CachetStorageStatistics.BYTES_WRITTEN,
-            CachetStorageStatistics.OPERATIONS,
-            CachetStorageStatistics.TLS_HANDSHAKES,
-            CachetStorageStatistics.TLS_HANDSHAKE_FAILURES,
-            CachetStorageStatistics.CACHE_HITS);
+    static final List<String> NAMES = CachetStorageStatistics.NAMES;
 
     private CachetMetrics() {}
 
