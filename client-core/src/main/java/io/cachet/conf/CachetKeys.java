@@ -24,6 +24,12 @@ public final class CachetKeys {
     /** What every Cachet key starts with; engines pass on the properties that do. */
     public static final String PREFIX = "cachet.";
     private static final String TLS = PREFIX + "network.tls.";
+    /** The Trino connector's own keys start with this: airlift reads them, not Cachet's configuration. */
+    public static final String TRINO_PREFIX = PREFIX + "trino.";
+
+    // Names annotations need as compile-time constants (airlift's @Config in the Trino connector)
+    public static final String COORDINATOR_ADDRESS_NAME = PREFIX + "coordinator.address";
+    public static final String TRINO_MAX_SPLIT_SIZE_NAME = TRINO_PREFIX + "max-split-size";
 
     // TLS: whether, and with what identity
     public static final ConfigKey<Boolean> TLS_ENABLED = ConfigKey.of(TLS + "enabled", BOOLEAN, false,
@@ -110,7 +116,7 @@ public final class CachetKeys {
     public static final ConfigKey<String> NODE_RACK = ConfigKey.of("cachet.node.rack", STRING, "rack1", "this node's rack, advertised through membership");
 
     // Coordinator
-    public static final ConfigKey<String> COORDINATOR_ADDRESS = ConfigKey.of("cachet.coordinator.address", STRING, "localhost:19998",
+    public static final ConfigKey<String> COORDINATOR_ADDRESS = ConfigKey.of(COORDINATOR_ADDRESS_NAME, STRING, "localhost:19998",
             "host:port of the coordinator that clients and workers contact");
     public static final ConfigKey<String> COORDINATOR_BIND_HOST = ConfigKey.of("cachet.coordinator.bind.host", STRING, "0.0.0.0",
             "address the coordinator listens on");
@@ -161,7 +167,7 @@ public final class CachetKeys {
             "local directory for cached pages and the worker's identity");
     public static final ConfigKey<Long> WORKER_CACHE_SIZE = ConfigKey.of("cachet.worker.cache.size", DATA_SIZE_TYPE, 1L << 30,
             "bytes of pages the worker keeps on local disk");
-    public static final ConfigKey<Long> WORKER_PAGE_SIZE = ConfigKey.of("cachet.worker.page.size", DATA_SIZE_TYPE, 1L << 20,
+    public static final ConfigKey<Long> WORKER_PAGE_SIZE = ConfigKey.of("cachet.worker.page.size", ValueType.dataSizeBetween(4 << 10, 16 << 20), 1L << 20,
             "size of a cached page");
     public static final ConfigKey<Duration> WORKER_HEARTBEAT_INTERVAL = ConfigKey.of("cachet.worker.heartbeat.interval", DURATION_TYPE, Duration.ofSeconds(3),
             "how often a worker reports to the coordinator");

@@ -52,6 +52,31 @@ public final class ValueType<T> {
         this.formatter = requireNonNull(formatter, "formatter is null");
     }
 
+    /** A data size from {@code min} to {@code max} bytes. */
+    public static ValueType<Long> dataSizeBetween(long min, long max) {
+        String range = "%s to %s".formatted(binarySize(min), binarySize(max));
+        return new ValueType<>(
+                "a size from %s, in bytes with an optional binary unit (e.g. 1MiB)".formatted(range),
+                value -> {
+                    long parsed = parseDataSize(value);
+                    if (parsed < min || parsed > max) {
+                        throw new IllegalArgumentException("out of range: " + range);
+                    }
+                    return parsed;
+                },
+                String::valueOf);
+    }
+
+    private static String binarySize(long bytes) {
+        if (bytes % (1L << 20) == 0) {
+            return (bytes >> 20) + "MiB";
+        }
+        if (bytes % 1024 == 0) {
+            return (bytes >> 10) + "KiB";
+        }
+        return bytes + "B";
+    }
+
     /** Values are the lower-case constant names; {@code ONE_TWO} is written {@code one-two} or {@code one_two}. */
     public static <E extends Enum<E>> ValueType<E> ofEnum(Class<E> type) {
         String names = Arrays.stream(type.getEnumConstants())

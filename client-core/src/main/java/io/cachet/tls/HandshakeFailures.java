@@ -1,5 +1,6 @@
 package io.cachet.tls;
 
+import io.cachet.conf.CachetKeys;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
@@ -153,15 +154,15 @@ public final class HandshakeFailures {
         String text = text(failure);
         if (isPlaintextAnswer(failure, text)) {
             return new TlsDiagnosis("TLS server: plaintext connection from %s to a TLS port, closed".formatted(peer),
-                    "the client must set cachet.network.tls.enabled=true (and trust this server's CA)");
+                    "the client must %s (and trust this server's CA)".formatted(TlsKeyNames.CLUSTER.turnTlsOn()));
         }
         if (isMissingCertificate(text)) {
-            return new TlsDiagnosis("TLS server: client %s presented no certificate, and cachet.network.tls.client.auth=required".formatted(peer),
-                    "give the client a certificate (its cachet.network.tls.keystore.path), or set client.auth=optional on this server");
+            return new TlsDiagnosis("TLS server: client %s presented no certificate, and %s=required".formatted(peer, CachetKeys.TLS_CLIENT_AUTH.name()),
+                    "give the client a certificate (its %s), or set %s=optional on this server".formatted(TlsKeyNames.CLUSTER.identity(), CachetKeys.TLS_CLIENT_AUTH.name()));
         }
         if (ServerTlsProbe.isNegotiationRefusal(failure)) {
             return new TlsDiagnosis("TLS server: no protocol or cipher suite in common with client %s (%s)".formatted(peer, rootMessage(failure)),
-                    "align cachet.network.tls.server.protocols and cachet.network.tls.ciphers here with the client's settings");
+                    "align %s and %s here with the client's settings".formatted(CachetKeys.TLS_SERVER_PROTOCOLS.name(), CachetKeys.TLS_CIPHERS.name()));
         }
         return new TlsDiagnosis("TLS server: handshake with client %s failed: %s".formatted(peer, rootMessage(failure)),
                 "see the client's error for its side of the story");

@@ -228,8 +228,8 @@ public final class TlsContexts {
 
     private javax.net.ssl.X509ExtendedKeyManager serverKeyManager() {
         return material.keyManager().orElseThrow(() -> new ConfigException(
-                "A TLS server needs its own certificate and key, and none is configured. Fix: set cachet.network.tls.keystore.path "
-                        + "(or cachet.network.tls.certificate.path and cachet.network.tls.key.path); cachet certs generate makes development ones"));
+                "A TLS server needs its own certificate and key, and none is configured. Fix: set %s; cachet certs generate makes development ones"
+                        .formatted(TlsKeyNames.CLUSTER.identity())));
     }
 
     private List<String> ciphers(Set<String> supported, String provider) {

@@ -52,8 +52,8 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
         byte[] content = StoreFile.read(source.path(), role, role.pathKey());
         StoreType type = StoreFile.type(content, source.path(), role, source.type());
         if (type == StoreType.PEM) {
-            throw new ConfigException("Key store %s is a PEM file. Fix: give PEM files as cachet.network.tls.certificate.path and cachet.network.tls.key.path instead"
-                    .formatted(source.path()));
+            throw new ConfigException("Key store %s is a PEM file. Fix: give PEM files as %s and %s instead"
+                    .formatted(source.path(), CachetKeys.TLS_CERTIFICATE_PATH.name(), CachetKeys.TLS_KEY_PATH.name()));
         }
         if (source.password().isEmpty()) {
             throw new ConfigException("Key store %s needs a password. Fix: set %s".formatted(source.path(), role.passwordKey()));

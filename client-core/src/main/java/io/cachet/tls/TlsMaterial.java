@@ -197,11 +197,11 @@ public final class TlsMaterial {
                 }
             }
             catch (GeneralSecurityException e) {
-                throw new ConfigException("%s is not a readable PEM or DER certificate revocation list (%s). Fix: check cachet.network.tls.crl.path"
-                        .formatted(file, e.getMessage()), e);
+                throw new ConfigException("%s is not a readable PEM or DER certificate revocation list (%s). Fix: check %s"
+                        .formatted(file, e.getMessage(), CachetKeys.TLS_CRL_PATH.name()), e);
             }
             if (crls.isEmpty()) {
-                throw new ConfigException("%s holds no certificate revocation list. Fix: check cachet.network.tls.crl.path".formatted(file));
+                throw new ConfigException("%s holds no certificate revocation list. Fix: check %s".formatted(file, CachetKeys.TLS_CRL_PATH.name()));
             }
         }
         return crls;

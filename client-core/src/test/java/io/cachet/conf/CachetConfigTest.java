@@ -126,6 +126,14 @@ class CachetConfigTest {
     }
 
     @Test
+    void aPageSizeOutsideItsRangeIsRefusedWithTheRange() {
+        assertThatThrownBy(() -> isolated(Map.of("cachet.worker.page.size", "32MiB"), Map.of()).get(CachetKeys.WORKER_PAGE_SIZE))
+                .hasMessage("Invalid value '32MiB' for cachet.worker.page.size (from test): out of range: 4KiB to 16MiB. "
+                        + "Accepted: a size from 4KiB to 16MiB, in bytes with an optional binary unit (e.g. 1MiB)");
+        assertThat(isolated(Map.of("cachet.worker.page.size", "4KiB"), Map.of()).get(CachetKeys.WORKER_PAGE_SIZE)).isEqualTo(4096);
+    }
+
+    @Test
     void unknownClientAuthListsTheAcceptedValues() {
         assertThatThrownBy(() -> isolated(Map.of("cachet.network.tls.client.auth", "sometimes"), Map.of()))
                 .hasMessage("Invalid value 'sometimes' for cachet.network.tls.client.auth (from test): not one of the accepted values. Accepted: one of: none, optional, required");

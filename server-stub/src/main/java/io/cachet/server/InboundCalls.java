@@ -1,5 +1,6 @@
 package io.cachet.server;
 
+import io.cachet.conf.CachetKeys;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -51,9 +52,9 @@ final class InboundCalls implements ServerInterceptor {
             if (!tls && !policy.acceptsPlaintextFrom(caller.dc(), caller.rack())) {
                 peers.refused(caller);
                 String mode = policy.internode().name().toLowerCase();
-                return refuse(call, Status.PERMISSION_DENIED, address, ("%s refused a plaintext call to %s from peer %s at %s: cachet.network.tls.internode.encryption=%s on this node "
+                return refuse(call, Status.PERMISSION_DENIED, address, ("%s refused a plaintext call to %s from peer %s at %s: %s=%s on this node "
                         + "(dc %s, rack %s) requires TLS from that peer. Fix: give the peer TLS material and move it to transitional, then %s")
-                        .formatted(listener, method, caller, address, mode, policy.dc(), policy.rack(), mode));
+                        .formatted(listener, method, caller, address, CachetKeys.TLS_INTERNODE_ENCRYPTION.name(), mode, policy.dc(), policy.rack(), mode));
             }
             NodeSecurity.Verdict verdict = security.authenticate(session, headers, method, caller, address);
             if (verdict.node().isEmpty()) {
@@ -70,8 +71,8 @@ final class InboundCalls implements ServerInterceptor {
                     + "(a node certificate over TLS, or the cluster secret over plaintext)").formatted(listener, method, address));
         }
         if (!tls && !policy.plaintextClients()) {
-            return refuse(call, Status.UNAUTHENTICATED, address, ("%s requires TLS from clients (cachet.network.tls.enabled=true) and refused a plaintext call to %s from %s. "
-                    + "Fix: set cachet.network.tls.enabled=true and a truststore on the client").formatted(listener, method, address));
+            return refuse(call, Status.UNAUTHENTICATED, address, ("%s requires TLS from clients (%s=true) and refused a plaintext call to %s from %s. "
+                    + "Fix: set %s=true and a truststore on the client").formatted(listener, CachetKeys.TLS_ENABLED.name(), method, address, CachetKeys.TLS_ENABLED.name()));
         }
         return next.startCall(call, headers);
     }

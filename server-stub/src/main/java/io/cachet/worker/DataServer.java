@@ -141,7 +141,13 @@ final class DataServer implements AutoCloseable {
             log.warn("Data listener stopping: {} requests still running after {}; their connections are closed now (clients retry reads; writes fail)",
                     inFlight.running(), DRAIN_TIMEOUT);
         }
-        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // A finished request's last answer (a write's OK, a read's END) can still be queued on its event loop once the
+        // request counts as done: closing now would drop it, and the client would take a committed write for a failed one.
+        // An empty write queued behind it completes once everything before it is out; then the connection closes.
+        connections.forEach(connection -> connection.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
+        if (!connections.newCloseFuture().awaitUninterruptibly(5, TimeUnit.SECONDS)) {
+            connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
         // Request handlers run on io and hand work back to the event loops: io stops first.
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

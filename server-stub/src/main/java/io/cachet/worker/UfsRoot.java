@@ -1,6 +1,7 @@
 package io.cachet.worker;
 
 import io.cachet.client.FileStatus;
+import io.cachet.conf.CachetKeys;
 import io.cachet.rpc.ErrorCode;
 import io.cachet.server.RefusalLog;
 import org.slf4j.Logger;
@@ -82,7 +83,7 @@ final class UfsRoot {
     static UfsRoot of(String location, String workerId) throws IOException {
         Path directory = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
         if (!Files.isDirectory(directory)) {
-            throw new FileNotFoundException("Under-file-system root %s is not a directory. Fix: create it, or point cachet.worker.ufs.root at one".formatted(directory));
+            throw new FileNotFoundException("Under-file-system root %s is not a directory. Fix: create it, or point %s at one".formatted(directory, CachetKeys.WORKER_UFS_ROOT.name()));
         }
         UfsRoot ufs = new UfsRoot(directory.toRealPath(), workerId);
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(ufs.root)) {

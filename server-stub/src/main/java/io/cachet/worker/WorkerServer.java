@@ -90,9 +90,6 @@ public final class WorkerServer implements AutoCloseable {
         Path cacheDirectory = Files.createDirectories(Path.of(config.find(CachetKeys.WORKER_CACHE_DIR).orElseThrow(() -> new ConfigException(
                 "A worker needs a cache directory. Fix: set %s".formatted(CachetKeys.WORKER_CACHE_DIR.name())))));
         long pageSize = config.get(CachetKeys.WORKER_PAGE_SIZE);
-        if (pageSize < 4096 || pageSize > (16 << 20)) {
-            throw new ConfigException("Invalid value %d for %s: a page is 4KiB to 16MiB".formatted(pageSize, CachetKeys.WORKER_PAGE_SIZE.name()));
-        }
         String id = WorkerIdentity.loadOrCreate(cacheDirectory);
         UfsRoot ufs = UfsRoot.of(config.find(CachetKeys.WORKER_UFS_ROOT).orElseThrow(() -> new ConfigException(
                 "A worker needs an under-file-system root. Fix: set %s to a file:// URI".formatted(CachetKeys.WORKER_UFS_ROOT.name()))), id);

@@ -1,5 +1,6 @@
 package io.cachet.trino;
 
+import io.cachet.conf.CachetKeys;
 import io.airlift.configuration.Config;
 import io.airlift.configuration.ConfigDescription;
 import io.airlift.units.DataSize;
@@ -23,7 +24,7 @@ public class CachetConnectorConfig {
         return coordinatorAddress;
     }
 
-    @Config("cachet.coordinator.address")
+    @Config(CachetKeys.COORDINATOR_ADDRESS_NAME)
     @ConfigDescription("host:port of the Cachet coordinator this catalog reads and writes through")
     public CachetConnectorConfig setCoordinatorAddress(String coordinatorAddress) {
         this.coordinatorAddress = coordinatorAddress;
@@ -36,7 +37,7 @@ public class CachetConnectorConfig {
         return maxSplitSize;
     }
 
-    @Config("cachet.trino.max-split-size")
+    @Config(CachetKeys.TRINO_MAX_SPLIT_SIZE_NAME)
     @ConfigDescription("Largest byte range of a Parquet file read as one split; a split takes the row groups that start in its range")
     public CachetConnectorConfig setMaxSplitSize(DataSize maxSplitSize) {
         this.maxSplitSize = maxSplitSize;

@@ -10,23 +10,20 @@ import io.trino.spi.TrinoException;
 import java.util.HashMap;
 import java.util.Map;
 
-
 /**
  * A catalog file split in two: the Cachet client keys of DESIGN §3, read by Cachet's own
  * configuration (the catalog is the most specific scope, above system properties and the site
  * file), and the connector's properties for airlift. {@code cachet.coordinator.address} is both.
  */
 record CatalogProperties(CachetConfig cachetConfig, Map<String, String> connectorProperties) {
-    private static final String CONNECTOR_PREFIX = CachetKeys.PREFIX + "trino.";
-
     static CatalogProperties of(String catalogName, Map<String, String> catalog) {
         Map<String, String> cachet = new HashMap<>();
         Map<String, String> connector = new HashMap<>();
         catalog.forEach((key, value) -> {
-            if (key.startsWith(CachetKeys.PREFIX) && !key.startsWith(CONNECTOR_PREFIX)) {
+            if (key.startsWith(CachetKeys.PREFIX) && !key.startsWith(CachetKeys.TRINO_PREFIX)) {
                 cachet.put(key, value);
             }
-            if (!key.startsWith(CachetKeys.PREFIX) || key.startsWith(CONNECTOR_PREFIX) || key.equals(CachetKeys.COORDINATOR_ADDRESS.name())) {
+            if (!key.startsWith(CachetKeys.PREFIX) || key.startsWith(CachetKeys.TRINO_PREFIX) || key.equals(CachetKeys.COORDINATOR_ADDRESS.name())) {
                 connector.put(key, value);
             }
         });
