@@ -2,6 +2,7 @@ package io.cachet.certs;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -139,7 +140,7 @@ public final class CertificateAuthority {
                 builder.addCRLEntry(certificate.getSerialNumber(), Date.from(now.minus(CLOCK_SKEW)), CRLReason.keyCompromise);
             }
             builder.addExtension(Extension.authorityKeyIdentifier, false, new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(certificate));
-            builder.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(now.toEpochMilli())));
+            builder.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(now.toEpochMilli())));
             return new JcaX509CRLConverter().getCRL(builder.build(signer(algorithm, keyPair)));
         }
         catch (GeneralSecurityException | CertIOException e) {

@@ -32,20 +32,61 @@ public final class DevelopmentCertificates {
             requireNonNull(directory, "directory is null");
         }
 
-        public Path caCertificate() { return directory.resolve("ca.crt.pem"); }
-        public Path caKey() { return directory.resolve("ca.key.pem"); }
-        public Path serverCertificate() { return directory.resolve("server.crt.pem"); }
-        public Path serverKey() { return directory.resolve("server.key.pem"); }
-        public Path serverKeyStore(StoreFormat format) { return directory.resolve("server." + extension(format)); }
-        public Path clientCertificate() { return directory.resolve("client.crt.pem"); }
-        public Path clientKey() { return directory.resolve("client.key.pem"); }
-        public Path clientKeyStore(StoreFormat format) { return directory.resolve("client." + extension(format)); }
-        public Path trustStore(StoreFormat format) { return directory.resolve("truststore." + extension(format)); }
-        public Path keyStorePasswordFile() { return directory.resolve("keystore.password"); }
-        public Path trustStorePasswordFile() { return directory.resolve("truststore.password"); }
-        public Path clusterSecretFile() { return directory.resolve("cluster.secret"); }
-        public Path serverProperties() { return directory.resolve("cachet-server.properties"); }
-        public Path clientProperties() { return directory.resolve("cachet-client.properties"); }
+        public Path caCertificate() {
+            return directory.resolve("ca.crt.pem");
+        }
+
+        public Path caKey() {
+            return directory.resolve("ca.key.pem");
+        }
+
+        public Path serverCertificate() {
+            return directory.resolve("server.crt.pem");
+        }
+
+        public Path serverKey() {
+            return directory.resolve("server.key.pem");
+        }
+
+        public Path serverKeyStore(StoreFormat format) {
+            return directory.resolve("server." + extension(format));
+        }
+
+        public Path clientCertificate() {
+            return directory.resolve("client.crt.pem");
+        }
+
+        public Path clientKey() {
+            return directory.resolve("client.key.pem");
+        }
+
+        public Path clientKeyStore(StoreFormat format) {
+            return directory.resolve("client." + extension(format));
+        }
+
+        public Path trustStore(StoreFormat format) {
+            return directory.resolve("truststore." + extension(format));
+        }
+
+        public Path keyStorePasswordFile() {
+            return directory.resolve("keystore.password");
+        }
+
+        public Path trustStorePasswordFile() {
+            return directory.resolve("truststore.password");
+        }
+
+        public Path clusterSecretFile() {
+            return directory.resolve("cluster.secret");
+        }
+
+        public Path serverProperties() {
+            return directory.resolve("cachet-server.properties");
+        }
+
+        public Path clientProperties() {
+            return directory.resolve("cachet-client.properties");
+        }
 
         /** Settings for a server using this material; passwords stay in their files, referred to as ${file:...}. */
         public Map<String, String> serverSettings() {

@@ -1,5 +1,6 @@
 package io.cachet.conf;
 
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +14,8 @@ import static io.cachet.conf.ValueType.BOOLEAN;
 import static io.cachet.conf.ValueType.DATA_SIZE_TYPE;
 import static io.cachet.conf.ValueType.DURATION_TYPE;
 import static io.cachet.conf.ValueType.PORT;
-import static io.cachet.conf.ValueType.REGEX;
 import static io.cachet.conf.ValueType.POSITIVE_INT;
+import static io.cachet.conf.ValueType.REGEX;
 import static io.cachet.conf.ValueType.STRING;
 import static io.cachet.conf.ValueType.STRING_LIST;
 import static io.cachet.conf.ValueType.ofEnum;
@@ -237,7 +238,7 @@ public final class CachetKeys {
         return key != null && CLIENT_SETTINGS.contains(key);
     }
 
-    private static ConfigKey<?> constant(java.lang.reflect.Field field) {
+    private static ConfigKey<?> constant(Field field) {
         try {
             return (ConfigKey<?>) field.get(null);
         }

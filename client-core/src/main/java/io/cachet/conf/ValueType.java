@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
@@ -115,7 +116,7 @@ public final class ValueType<T> {
         try {
             return Pattern.compile(value);
         }
-        catch (java.util.regex.PatternSyntaxException e) {
+        catch (PatternSyntaxException e) {
             throw new IllegalArgumentException("not a regular expression: " + e.getDescription());
         }
     }

@@ -34,11 +34,14 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 
+import javax.net.ssl.SSLException;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.util.ArrayList;
@@ -50,8 +53,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-
-import javax.net.ssl.SSLException;
 
 /**
  * A small etcd v3 client over Cachet's own gRPC and TLS: ranges, transactions, leases and watches,
@@ -291,7 +292,7 @@ public final class EtcdClient implements AutoCloseable {
         }
         // A plaintext etcd drops a ClientHello: the channel is closed, or reset (epoll reports a reset when the
         // server closes with our bytes unread). A probe tells that apart from a TLS server that closed on us.
-        boolean closedOrReset = TransportFailures.causedBy(e, java.nio.channels.ClosedChannelException.class)
+        boolean closedOrReset = TransportFailures.causedBy(e, ClosedChannelException.class)
                 || (TransportFailures.causedBy(e, IOException.class) && !TransportFailures.causedBy(e, ConnectException.class));
         if (tls.isPresent() && e.getStatus().getCode() == Status.Code.UNAVAILABLE && closedOrReset) {
             Optional<IOException> plaintext = HandshakeFailures.explainClosedByPlaintextServer(address, settings.timeout(), e, settings.tls().keys())

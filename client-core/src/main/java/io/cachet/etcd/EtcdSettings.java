@@ -10,6 +10,7 @@ import io.cachet.tls.TlsKeyNames;
 import io.cachet.tls.TlsSettings;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -96,7 +97,7 @@ public record EtcdSettings(List<URI> endpoints, String namespace, Duration timeo
             }
             return new URI(scheme, null, uri.getHost(), uri.getPort(), null, null, null);
         }
-        catch (java.net.URISyntaxException | IllegalArgumentException e) {
+        catch (URISyntaxException | IllegalArgumentException e) {
             throw new ConfigException("Invalid etcd endpoint '%s' in %s: expected https://host:port (or http://host:port for plaintext etcd)".formatted(value, key));
         }
     }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -177,7 +178,7 @@ public final class EtcdMembership implements MembershipSource {
                 notifyListener();
             }, 1, TimeUnit.SECONDS);
         }
-        catch (java.util.concurrent.RejectedExecutionException closing) {
+        catch (RejectedExecutionException closing) {
             // closed meanwhile
         }
     }

@@ -5,6 +5,7 @@ import com.google.common.hash.Hashing;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Consistent hashing of paths onto workers, shared by clients and servers. Each worker owns many
@@ -78,7 +80,7 @@ public final class HashRing {
 
     private Iterable<WorkerAddress> walk(long hash) {
         // Distinct workers in ring order starting at hash, wrapping around once.
-        Map<String, WorkerAddress> seen = new java.util.LinkedHashMap<>();
+        Map<String, WorkerAddress> seen = new LinkedHashMap<>();
         for (WorkerAddress worker : points.tailMap(hash, true).values()) {
             seen.putIfAbsent(worker.id(), worker);
             if (seen.size() == workers.size()) {
@@ -95,6 +97,6 @@ public final class HashRing {
     }
 
     public Set<String> workerIds() {
-        return points.values().stream().map(WorkerAddress::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        return points.values().stream().map(WorkerAddress::id).collect(Collectors.toUnmodifiableSet());
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 
 /**
@@ -57,7 +58,7 @@ public enum ErrorCode {
 
     /** The code for a server-side exception, the inverse of {@link #toException}. */
     public static ErrorCode of(IOException exception) {
-        if (exception instanceof FileNotFoundException || exception instanceof java.nio.file.NoSuchFileException) {
+        if (exception instanceof FileNotFoundException || exception instanceof NoSuchFileException) {
             return FILE_NOT_FOUND;
         }
         if (exception instanceof FileAlreadyExistsException) {

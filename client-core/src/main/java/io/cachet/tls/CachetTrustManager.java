@@ -4,9 +4,11 @@ import io.cachet.conf.ConfigException;
 
 import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
@@ -107,11 +109,11 @@ final class CachetTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        String host = socket instanceof javax.net.ssl.SSLSocket ssl && ssl.getHandshakeSession() != null ? ssl.getHandshakeSession().getPeerHost() : null;
+        String host = socket instanceof SSLSocket ssl && ssl.getHandshakeSession() != null ? ssl.getHandshakeSession().getPeerHost() : null;
         String peer = socket == null ? "server" : "server " + socket.getRemoteSocketAddress();
         try {
             if (hostnameVerification) {
-                requireEndpointIdentification(socket instanceof javax.net.ssl.SSLSocket ssl ? ssl.getSSLParameters().getEndpointIdentificationAlgorithm() : null);
+                requireEndpointIdentification(socket instanceof SSLSocket ssl ? ssl.getSSLParameters().getEndpointIdentificationAlgorithm() : null);
                 pkix.checkServerTrusted(chain, authType, socket);
             }
             else {

@@ -1,8 +1,12 @@
 package io.cachet.tls;
 
 import io.cachet.conf.CachetKeys;
+import io.netty.handler.ssl.NotSslRecordException;
+
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -85,19 +89,19 @@ public final class HandshakeFailures {
      * Explains why a server closed a plaintext client's connection without answering: when the
      * server turns out to speak TLS on that port, says so and which setting to change.
      */
-    public static java.io.IOException explainPlaintextClientRefused(InetSocketAddress server, java.time.Duration timeout, Throwable failure) {
+    public static IOException explainPlaintextClientRefused(InetSocketAddress server, Duration timeout, Throwable failure) {
         return explainPlaintextClientRefused(server, timeout, failure, TlsKeyNames.CLUSTER);
     }
 
     /** As {@link #explainPlaintextClientRefused(InetSocketAddress, java.time.Duration, Throwable)}, naming the keys of {@code keys}. */
-    public static java.io.IOException explainPlaintextClientRefused(InetSocketAddress server, java.time.Duration timeout, Throwable failure, TlsKeyNames keys) {
+    public static IOException explainPlaintextClientRefused(InetSocketAddress server, Duration timeout, Throwable failure, TlsKeyNames keys) {
         String peer = "server " + server.getHostString() + ":" + server.getPort();
         if (ServerTlsProbe.speaksTls(server, timeout)) {
             return new TlsHandshakeException(new TlsDiagnosis(
                     "Plaintext client: %s speaks TLS, and this client has TLS off".formatted(peer),
                     "%s (and %s to the CA that issued the server's certificate)".formatted(keys.turnTlsOn(), keys.truststorePath())), failure);
         }
-        return new java.io.IOException("Connection to %s closed before it answered: %s".formatted(peer, failure == null ? "closed" : rootMessage(failure)), failure);
+        return new IOException("Connection to %s closed before it answered: %s".formatted(peer, failure == null ? "closed" : rootMessage(failure)), failure);
     }
 
     /**
@@ -105,7 +109,7 @@ public final class HandshakeFailures {
      * server turns out not to speak TLS on that port (a plaintext HTTP/2 server drops a ClientHello),
      * says so; otherwise empty, and the caller reports the closed connection as it is.
      */
-    public static Optional<TlsHandshakeException> explainClosedByPlaintextServer(InetSocketAddress server, java.time.Duration timeout, Throwable failure,
+    public static Optional<TlsHandshakeException> explainClosedByPlaintextServer(InetSocketAddress server, Duration timeout, Throwable failure,
             TlsKeyNames keys) {
         if (ServerTlsProbe.speaksTls(server, timeout)) {
             return Optional.empty();
@@ -173,7 +177,7 @@ public final class HandshakeFailures {
     }
 
     private static boolean isPlaintextAnswer(Throwable failure, String text) {
-        return cause(failure, io.netty.handler.ssl.NotSslRecordException.class).isPresent()
+        return cause(failure, NotSslRecordException.class).isPresent()
                 || cause(failure, io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException.class).isPresent()
                 || text.contains("unsupported or unrecognized ssl message")
                 || text.contains("wrong_version_number")

@@ -2,6 +2,7 @@ package io.cachet.tls;
 
 import io.cachet.conf.ConfigException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.EncryptionException;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -68,7 +69,7 @@ final class PemFiles {
                 // Other blocks (EC PARAMETERS written by openssl ecparam, certificates) may precede the key.
             }
         }
-        catch (PKCSException | org.bouncycastle.openssl.EncryptionException e) {
+        catch (PKCSException | EncryptionException e) {
             throw wrongPassword(path, passwordKey);
         }
         catch (OperatorCreationException e) {

@@ -3,6 +3,8 @@ package io.cachet.tls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -10,15 +12,19 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static java.util.Objects.requireNonNull;
@@ -44,7 +50,7 @@ public final class TlsCheck {
         long timeoutMillis = contexts.settings().handshakeTimeout().toMillis();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
-            io.netty.handler.ssl.SslContext context = contexts.dataClient();
+            SslContext context = contexts.dataClient();
             // Held here, not looked up in the pipeline: a server that closes at once empties the pipeline before we look.
             AtomicReference<SslHandler> sslHandler = new AtomicReference<>();
             Bootstrap bootstrap = new Bootstrap()
@@ -58,9 +64,9 @@ public final class TlsCheck {
                             handler.setHandshakeTimeoutMillis(timeoutMillis);
                             sslHandler.set(handler);
                             // The handshake future carries any failure; this keeps Netty from logging it again.
-                            channel.pipeline().addLast(handler, new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            channel.pipeline().addLast(handler, new ChannelInboundHandlerAdapter() {
                                 @Override
-                                public void exceptionCaught(io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
                                     context.close();
                                 }
                             });
@@ -86,7 +92,7 @@ public final class TlsCheck {
                 }
                 return new Report(session.getProtocol(), session.getCipherSuite(), contexts.dataPlaneProvider().name(), chain);
             }
-            catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            catch (SSLPeerUnverifiedException e) {
                 throw HandshakeFailures.explainClientFailure(e, server, contexts);
             }
             finally {
@@ -94,7 +100,7 @@ public final class TlsCheck {
             }
         }
         finally {
-            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         }
     }
 }

@@ -5,14 +5,21 @@ import io.cachet.conf.ClientAuth;
 import io.cachet.conf.ConfigException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCertificateException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+
+import java.security.KeyManagementException;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Set;
@@ -105,7 +112,7 @@ public final class TlsContexts {
         SslContextBuilder builder = SslContextBuilder.forServer(serverKeyManager())
                 .sslProvider(provider)
                 .trustManager(provider == SslProvider.OPENSSL
-                        ? new OpenSslAlerts(material.trustManager(), (refusal, error) -> new io.netty.handler.ssl.OpenSslCertificateException(refusal.getMessage(), refusal, error))
+                        ? new OpenSslAlerts(material.trustManager(), (refusal, error) -> new OpenSslCertificateException(refusal.getMessage(), refusal, error))
                         : material.trustManager())
                 .clientAuth(switch (settings.clientAuth()) {
                     case NONE -> io.netty.handler.ssl.ClientAuth.NONE;
@@ -178,17 +185,17 @@ public final class TlsContexts {
         refuseClientInitiatedRenegotiation();
         try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(new javax.net.ssl.KeyManager[] {serverKeyManager()}, new javax.net.ssl.TrustManager[] {material.trustManager()}, null);
+            context.init(new KeyManager[] {serverKeyManager()}, new TrustManager[] {material.trustManager()}, null);
             return context;
         }
-        catch (NoSuchAlgorithmException | java.security.KeyManagementException e) {
+        catch (NoSuchAlgorithmException | KeyManagementException e) {
             throw new ConfigException("Cannot build a JDK TLS server context: " + e.getMessage(), e);
         }
     }
 
     /** The protocols, AEAD cipher suites and client certificate policy for a {@link #jdkServer()} listener. */
-    public javax.net.ssl.SSLParameters jdkServerParameters(SSLContext context, ClientAuth clientAuth) {
-        javax.net.ssl.SSLParameters parameters = context.getDefaultSSLParameters();
+    public SSLParameters jdkServerParameters(SSLContext context, ClientAuth clientAuth) {
+        SSLParameters parameters = context.getDefaultSSLParameters();
         parameters.setProtocols(CipherSuites.protocols(settings.serverProtocols(), CachetKeys.TLS_SERVER_PROTOCOLS.name()).toArray(String[]::new));
         parameters.setCipherSuites(ciphers(jdkCipherSuites(), SslProvider.JDK.name()).toArray(String[]::new));
         // One call, not two: each setter clears what the other set.
@@ -226,7 +233,7 @@ public final class TlsContexts {
         }
     }
 
-    private javax.net.ssl.X509ExtendedKeyManager serverKeyManager() {
+    private X509ExtendedKeyManager serverKeyManager() {
         return material.keyManager().orElseThrow(() -> new ConfigException(
                 "A TLS server needs its own certificate and key, and none is configured. Fix: set %s; cachet certs generate makes development ones"
                         .formatted(TlsKeyNames.CLUSTER.identity())));

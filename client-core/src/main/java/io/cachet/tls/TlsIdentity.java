@@ -10,16 +10,19 @@ import io.cachet.tls.TlsSettings.PemIdentity;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.UnrecoverableKeyException;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Date;
 import java.util.List;
 
 import static java.util.Objects.requireNonNull;
@@ -85,12 +88,12 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
                         .formatted(alias, source.path(), CachetKeys.TLS_KEYSTORE_KEY_PASSWORD.name(), role.passwordKey()));
             }
             List<X509Certificate> chain = new ArrayList<>();
-            for (java.security.cert.Certificate certificate : store.getCertificateChain(alias)) {
+            for (Certificate certificate : store.getCertificateChain(alias)) {
                 chain.add((X509Certificate) certificate);
             }
             return new TlsIdentity(alias, key, chain, source.toString());
         }
-        catch (KeyStoreException | java.security.NoSuchAlgorithmException e) {
+        catch (KeyStoreException | NoSuchAlgorithmException e) {
             throw new ConfigException("Cannot read key store %s: %s".formatted(source.path(), e.getMessage()), e);
         }
     }
@@ -139,7 +142,7 @@ public record TlsIdentity(String alias, PrivateKey privateKey, List<X509Certific
 
     private void checkValidity(Clock clock) {
         try {
-            leaf().checkValidity(java.util.Date.from(clock.instant()));
+            leaf().checkValidity(Date.from(clock.instant()));
         }
         catch (CertificateExpiredException e) {
             throw new ConfigException("This node's certificate (subject %s, from %s) expired on %s. Fix: renew it"

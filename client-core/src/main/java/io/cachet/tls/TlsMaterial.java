@@ -10,7 +10,9 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
+
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -182,7 +184,7 @@ public final class TlsMaterial {
             }
             throw new ConfigException("The JDK offers no X509ExtendedKeyManager");
         }
-        catch (GeneralSecurityException | java.io.IOException e) {
+        catch (GeneralSecurityException | IOException e) {
             throw new ConfigException("Cannot build a key manager for %s: %s".formatted(identity.origin(), e.getMessage()), e);
         }
     }

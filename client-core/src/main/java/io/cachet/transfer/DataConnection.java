@@ -29,8 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static java.util.Objects.requireNonNull;
-
 /**
  * One client connection to a worker's data port, used by one request at a time. The socket is read
  * ahead of the caller until a few pages are queued, then reading pauses until the caller catches up:
@@ -239,7 +237,6 @@ public final class DataConnection implements AutoCloseable {
             }
         }
     }
-
 
     private static final class Inbox extends ChannelInboundHandlerAdapter {
         private final LinkedBlockingQueue<Object> inbox;

@@ -3,6 +3,8 @@ package io.cachet.transfer;
 import io.cachet.rpc.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 
 import java.nio.charset.StandardCharsets;
@@ -22,7 +24,7 @@ public final class TransferProtocol {
     /** Sent by a plaintext listener to a client that started a TLS handshake, so its TLS engine reports a plaintext answer. */
     public static final byte[] PLAINTEXT_ANSWER = "CACHET PLAINTEXT: this port does not speak TLS\n".getBytes(StandardCharsets.US_ASCII);
     /** Outbound buffering per connection: enough for a few pages in flight, bounded so a slow peer pushes back. */
-    public static final io.netty.channel.WriteBufferWaterMark WATER_MARK = new io.netty.channel.WriteBufferWaterMark(2 << 20, 8 << 20);
+    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(2 << 20, 8 << 20);
     /** The most file bytes a client puts in one WRITE_DATA frame. */
     public static final int MAX_WRITE_CHUNK = 256 << 10;
     private static final int HEADER_LENGTH = 5;
@@ -66,7 +68,7 @@ public final class TransferProtocol {
     private static LengthFieldBasedFrameDecoder frameDecoder(int maxFrameLength) {
         LengthFieldBasedFrameDecoder decoder = new LengthFieldBasedFrameDecoder(maxFrameLength, 0, 4, 0, 4, true);
         // Frames of up to a page arrive in many socket reads: compose them instead of copying into one buffer.
-        decoder.setCumulator(io.netty.handler.codec.ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+        decoder.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
         return decoder;
     }
 

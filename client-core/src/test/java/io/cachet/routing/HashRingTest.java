@@ -3,6 +3,7 @@ package io.cachet.routing;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ class HashRingTest {
     void ringDoesNotDependOnTheOrderWorkersAreListed() {
         List<WorkerAddress> workers = workers(5);
         List<WorkerAddress> reversed = new ArrayList<>(workers);
-        java.util.Collections.reverse(reversed);
+        Collections.reverse(reversed);
         HashRing a = HashRing.of(workers, 64);
         HashRing b = HashRing.of(reversed, 64);
 

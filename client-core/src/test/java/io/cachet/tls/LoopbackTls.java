@@ -1,7 +1,28 @@
 package io.cachet.tls;
 
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -35,7 +56,7 @@ public final class LoopbackTls {
                 Certificate[] chain = session.getPeerCertificates();
                 return Optional.of((X509Certificate) chain[0]);
             }
-            catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            catch (SSLPeerUnverifiedException e) {
                 return Optional.empty();
             }
         }
@@ -70,29 +91,29 @@ public final class LoopbackTls {
 
     /** A data-plane client connection that stays open: each round trip sends a ping and waits for the echo. */
     public static final class OpenConnection implements AutoCloseable {
-        private final io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
-        private final java.util.concurrent.LinkedBlockingQueue<Object> replies = new java.util.concurrent.LinkedBlockingQueue<>();
-        private final io.netty.channel.Channel channel;
-        private final io.netty.handler.ssl.SslHandler ssl;
+        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        private final LinkedBlockingQueue<Object> replies = new LinkedBlockingQueue<>();
+        private final Channel channel;
+        private final SslHandler ssl;
 
-        OpenConnection(io.netty.handler.ssl.SslContext context, String host, int port) throws Exception {
-            io.netty.handler.ssl.SslHandler[] handler = new io.netty.handler.ssl.SslHandler[1];
-            channel = new io.netty.bootstrap.Bootstrap()
+        OpenConnection(SslContext context, String host, int port) throws Exception {
+            SslHandler[] handler = new SslHandler[1];
+            channel = new Bootstrap()
                     .group(group)
-                    .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
-                    .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    .channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
-                        protected void initChannel(io.netty.channel.socket.SocketChannel channel) {
+                        protected void initChannel(SocketChannel channel) {
                             handler[0] = context.newHandler(channel.alloc(), host, port);
-                            channel.pipeline().addLast(handler[0], new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            channel.pipeline().addLast(handler[0], new ChannelInboundHandlerAdapter() {
                                 @Override
-                                public void channelRead(io.netty.channel.ChannelHandlerContext context, Object message) {
-                                    io.netty.util.ReferenceCountUtil.release(message);
+                                public void channelRead(ChannelHandlerContext context, Object message) {
+                                    ReferenceCountUtil.release(message);
                                     replies.add("echo");
                                 }
 
                                 @Override
-                                public void exceptionCaught(io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
                                     replies.add(cause);
                                 }
                             });
@@ -103,13 +124,13 @@ public final class LoopbackTls {
             ssl.handshakeFuture().sync();
         }
 
-        public X509Certificate peerCertificate() throws javax.net.ssl.SSLPeerUnverifiedException {
+        public X509Certificate peerCertificate() throws SSLPeerUnverifiedException {
             return (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
         }
 
         /** Sends a ping and waits for its echo; true when the echo came back. */
         public boolean roundTrip() throws InterruptedException {
-            channel.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(PING));
+            channel.writeAndFlush(Unpooled.wrappedBuffer(PING));
             return "echo".equals(replies.poll(20, TimeUnit.SECONDS));
         }
 
@@ -125,42 +146,42 @@ public final class LoopbackTls {
         return new OpenConnection(contexts.dataClient(), host, port);
     }
 
-    private static Outcome dataPlaneConnect(io.netty.handler.ssl.SslContext context, String host, int port) throws InterruptedException {
-        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+    private static Outcome dataPlaneConnect(SslContext context, String host, int port) throws InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             CompletableFuture<Outcome> result = new CompletableFuture<>();
-            io.netty.channel.Channel channel = new io.netty.bootstrap.Bootstrap()
+            Channel channel = new Bootstrap()
                     .group(group)
-                    .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
-                    .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    .channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
-                        protected void initChannel(io.netty.channel.socket.SocketChannel channel) {
-                            io.netty.handler.ssl.SslHandler handler = context.newHandler(channel.alloc(), host, port);
+                        protected void initChannel(SocketChannel channel) {
+                            SslHandler handler = context.newHandler(channel.alloc(), host, port);
                             // A round trip after the handshake: with TLS 1.3 the server judges the client's certificate
                             // after the client has finished, so only an echo proves the server accepted it.
                             handler.handshakeFuture().addListener(future -> {
                                 if (future.isSuccess()) {
-                                    channel.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(PING));
+                                    channel.writeAndFlush(Unpooled.wrappedBuffer(PING));
                                 }
                                 else {
                                     result.complete(new Outcome(null, future.cause()));
                                 }
                             });
-                            channel.pipeline().addLast(handler, new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            channel.pipeline().addLast(handler, new ChannelInboundHandlerAdapter() {
                                 @Override
-                                public void channelRead(io.netty.channel.ChannelHandlerContext context, Object message) {
-                                    io.netty.util.ReferenceCountUtil.release(message);
+                                public void channelRead(ChannelHandlerContext context, Object message) {
+                                    ReferenceCountUtil.release(message);
                                     result.complete(new Outcome(handler.engine().getSession(), null));
                                 }
 
                                 @Override
-                                public void exceptionCaught(io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
                                     result.complete(new Outcome(null, cause));
                                 }
 
                                 @Override
-                                public void channelInactive(io.netty.channel.ChannelHandlerContext context) {
-                                    result.complete(new Outcome(null, new java.nio.channels.ClosedChannelException()));
+                                public void channelInactive(ChannelHandlerContext context) {
+                                    result.complete(new Outcome(null, new ClosedChannelException()));
                                 }
                             });
                         }
@@ -182,7 +203,7 @@ public final class LoopbackTls {
     }
 
     private static Outcome grpcNettyConnect(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext context, String host, int port) throws InterruptedException {
-        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1);
+        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new NioEventLoopGroup(1);
         try {
             CompletableFuture<Outcome> result = new CompletableFuture<>();
             io.grpc.netty.shaded.io.netty.channel.Channel channel = new io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap()
@@ -216,7 +237,7 @@ public final class LoopbackTls {
 
                                 @Override
                                 public void channelInactive(io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext context) {
-                                    result.complete(new Outcome(null, new java.nio.channels.ClosedChannelException()));
+                                    result.complete(new Outcome(null, new ClosedChannelException()));
                                 }
                             });
                         }
@@ -238,28 +259,28 @@ public final class LoopbackTls {
     }
 
     private static final class DataPlaneServer implements Server {
-        private final io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
-        private final io.netty.channel.Channel channel;
+        private final Channel channel;
 
-        DataPlaneServer(io.netty.handler.ssl.SslContext context) throws InterruptedException {
-            channel = new io.netty.bootstrap.ServerBootstrap()
+        DataPlaneServer(SslContext context) throws InterruptedException {
+            channel = new ServerBootstrap()
                     .group(group)
-                    .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
-                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
-                        protected void initChannel(io.netty.channel.socket.SocketChannel channel) {
-                            io.netty.handler.ssl.SslHandler handler = context.newHandler(channel.alloc());
+                        protected void initChannel(SocketChannel channel) {
+                            SslHandler handler = context.newHandler(channel.alloc());
                             handler.handshakeFuture().addListener(future -> outcomes.add(
                                     future.isSuccess() ? new Outcome(handler.engine().getSession(), null) : new Outcome(null, future.cause())));
-                            channel.pipeline().addLast(handler, new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            channel.pipeline().addLast(handler, new ChannelInboundHandlerAdapter() {
                                 @Override
-                                public void channelRead(io.netty.channel.ChannelHandlerContext context, Object message) {
+                                public void channelRead(ChannelHandlerContext context, Object message) {
                                     context.writeAndFlush(message);
                                 }
 
                                 @Override
-                                public void exceptionCaught(io.netty.channel.ChannelHandlerContext context, Throwable cause) {
+                                public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
                                     context.close();
                                 }
                             });
@@ -286,7 +307,7 @@ public final class LoopbackTls {
     }
 
     private static final class GrpcNettyServer implements Server {
-        private final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1);
+        private final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new NioEventLoopGroup(1);
         private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
         private final io.grpc.netty.shaded.io.netty.channel.Channel channel;
 

@@ -9,6 +9,8 @@ import io.cachet.certs.IssuedCertificate;
 import io.cachet.certs.KeyAlgorithm;
 import io.cachet.conf.CachetConfig;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -138,8 +140,8 @@ public final class TestPki {
         try {
             return Files.createTempFile(directory, prefix + "-", suffix);
         }
-        catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

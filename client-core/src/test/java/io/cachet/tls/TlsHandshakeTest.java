@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,9 +102,9 @@ class TlsHandshakeTest {
     @Test
     void pkcs1KeyFileReallyIsTraditionalRsaAndPkcs8IsNot() throws Exception {
         IssuedCertificate identity = pki.server(TestPki.LOOPBACK_HOSTS, KeyAlgorithm.RSA);
-        String pkcs1 = java.nio.file.Files.readString(pki.pem(identity, KeyEncoding.PKCS1, false)[1]);
-        String pkcs8 = java.nio.file.Files.readString(pki.pem(identity, KeyEncoding.PKCS8, false)[1]);
-        String encrypted = java.nio.file.Files.readString(pki.pem(identity, KeyEncoding.PKCS8, true)[1]);
+        String pkcs1 = Files.readString(pki.pem(identity, KeyEncoding.PKCS1, false)[1]);
+        String pkcs8 = Files.readString(pki.pem(identity, KeyEncoding.PKCS8, false)[1]);
+        String encrypted = Files.readString(pki.pem(identity, KeyEncoding.PKCS8, true)[1]);
 
         assertThat(pemBlockType(pkcs1)).isEqualTo("RSA PRIVATE KEY");
         assertThat(pemBlockType(pkcs8)).isEqualTo("PRIVATE KEY");

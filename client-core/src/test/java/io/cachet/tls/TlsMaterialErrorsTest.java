@@ -12,8 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,9 +87,9 @@ class TlsMaterialErrorsTest {
     void wrongKeyPasswordInsideAKeyStoreIsReported() throws Exception {
         // keytool lets the key have its own password; Cachet defaults it to the store password.
         Path store = directory.resolve("split-passwords.jks");
-        java.security.KeyStore keyStore = java.security.KeyStore.getInstance("JKS");
+        KeyStore keyStore = KeyStore.getInstance("JKS");
         keyStore.load(null, null);
-        keyStore.setKeyEntry("node", identity.privateKey(), "key-only-secret".toCharArray(), identity.chain().toArray(new java.security.cert.X509Certificate[0]));
+        keyStore.setKeyEntry("node", identity.privateKey(), "key-only-secret".toCharArray(), identity.chain().toArray(new X509Certificate[0]));
         try (var out = Files.newOutputStream(store)) {
             keyStore.store(out, TestPki.PASSWORD.toCharArray());
         }
@@ -154,7 +157,7 @@ class TlsMaterialErrorsTest {
 
     @Test
     void expiredOwnCertificateRefusesToStartAndSaysWhen() {
-        Instant notAfter = Instant.now().minus(Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant notAfter = Instant.now().minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.SECONDS);
         IssuedCertificate expired = pki.ca().issue("expired-node", List.of("localhost"), Usage.NODE, KeyAlgorithm.EC, notAfter.minus(Duration.ofDays(30)), notAfter);
 
         assertThatThrownBy(() -> TestPki.contexts(pki.nodeSettings(expired)))
@@ -165,7 +168,7 @@ class TlsMaterialErrorsTest {
 
     @Test
     void notYetValidOwnCertificateRefusesToStartAndSaysWhen() {
-        Instant notBefore = Instant.now().plus(Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant notBefore = Instant.now().plus(Duration.ofDays(3)).truncatedTo(ChronoUnit.SECONDS);
         IssuedCertificate future = pki.ca().issue("future-node", List.of("localhost"), Usage.NODE, KeyAlgorithm.EC, notBefore, notBefore.plus(Duration.ofDays(30)));
 
         assertThatThrownBy(() -> TestPki.contexts(pki.nodeSettings(future)))

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +113,7 @@ class TlsReloadTest {
 
             // A truncated file.
             byte[] whole = Files.readAllBytes(pki.keyStore(StoreFormat.PKCS12, Map.of("node", replacement)));
-            Files.write(keyStore, java.util.Arrays.copyOf(whole, whole.length / 2));
+            Files.write(keyStore, Arrays.copyOf(whole, whole.length / 2));
             assertThat(watcher.checkNow()).isTrue();
             assertServes(original, client, data, grpc);
 
@@ -253,6 +254,5 @@ class TlsReloadTest {
         copy.put("cachet.network.tls.provider", provider);
         return copy;
     }
-
 
 }

@@ -17,6 +17,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import java.util.Objects;
 
 /** A Cachet file as Hadoop reads it: seekable, positioned and ByteBuffer reads, IOStatistics, unbuffer. */
 final class CachetFSInputStream extends FSInputStream implements ByteBufferReadable, CanUnbuffer, StreamCapabilities, IOStatisticsSource {
@@ -67,7 +68,7 @@ final class CachetFSInputStream extends FSInputStream implements ByteBufferReada
     @Override
     public synchronized int read(byte[] buffer, int offset, int length) throws IOException {
         checkOpen();
-        java.util.Objects.checkFromIndexSize(offset, length, buffer.length);
+        Objects.checkFromIndexSize(offset, length, buffer.length);
         int read = in.read(buffer, offset, length);
         count(read);
         return read;

@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.GlobalStorageStatistics;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.impl.PathCapabilitiesSupport;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.fs.statistics.IOStatistics;
 import org.apache.hadoop.fs.statistics.IOStatisticsSource;
@@ -252,7 +253,7 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
 
     @Override
     public boolean hasPathCapability(Path path, String capability) throws IOException {
-        return switch (org.apache.hadoop.fs.impl.PathCapabilitiesSupport.validatePathCapabilityArgs(makeQualified(path), capability).toLowerCase(Locale.ROOT)) {
+        return switch (PathCapabilitiesSupport.validatePathCapabilityArgs(makeQualified(path), capability).toLowerCase(Locale.ROOT)) {
             case CommonPathCapabilities.FS_APPEND, CommonPathCapabilities.FS_PERMISSIONS, CommonPathCapabilities.FS_ACLS, CommonPathCapabilities.FS_XATTRS,
                     CommonPathCapabilities.FS_CONCAT, CommonPathCapabilities.FS_SNAPSHOTS, CommonPathCapabilities.FS_SYMLINKS, CommonPathCapabilities.FS_TRUNCATE,
                     CommonPathCapabilities.FS_CHECKSUMS, CommonPathCapabilities.FS_PATHHANDLES, CommonPathCapabilities.FS_MULTIPART_UPLOADER,

@@ -12,6 +12,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.StreamCapabilities;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.fs.statistics.IOStatistics;
+import org.apache.hadoop.fs.statistics.IOStatisticsSource;
 import org.apache.hadoop.fs.statistics.StreamStatisticNames;
 import org.junit.jupiter.api.Test;
 
@@ -52,7 +53,7 @@ class CachetFileSystemTest {
             try (FSDataInputStream in = fs.open(path)) {
                 assertThat(in.read(ByteBuffer.allocate(60_000))).isEqualTo(60_000);
                 in.readFully(60_000, new byte[40_000]);
-                IOStatistics stream = ((org.apache.hadoop.fs.statistics.IOStatisticsSource) in.getWrappedStream()).getIOStatistics();
+                IOStatistics stream = ((IOStatisticsSource) in.getWrappedStream()).getIOStatistics();
                 assertThat(stream.counters()).containsEntry(StreamStatisticNames.STREAM_READ_BYTES, 100_000L);
                 assertThat(stream.counters().get(StreamStatisticNames.STREAM_READ_OPERATIONS)).isEqualTo(2L);
                 assertThat(in.hasCapability(StreamCapabilities.IOSTATISTICS)).isTrue();

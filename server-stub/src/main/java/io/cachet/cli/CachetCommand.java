@@ -5,6 +5,7 @@ import io.cachet.conf.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.Properties;
 
@@ -42,7 +43,7 @@ public final class CachetCommand implements Runnable {
     static CommandLine commandLine(Map<String, String> environment, Properties systemProperties) {
         CommandLine commandLine = new CommandLine(new CachetCommand(environment, systemProperties)).setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
-            if (exception instanceof ConfigException || exception instanceof java.io.IOException) {
+            if (exception instanceof ConfigException || exception instanceof IOException) {
                 line.getErr().println("cachet: " + exception.getMessage());
                 return 2;
             }

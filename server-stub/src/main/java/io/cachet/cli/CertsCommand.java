@@ -1,11 +1,12 @@
 package io.cachet.cli;
 
+import io.cachet.certs.CertificateFiles;
 import io.cachet.certs.DevelopmentCertificates;
 import io.cachet.certs.KeyAlgorithm;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -51,10 +52,10 @@ final class CertsCommand implements Runnable {
             print.printf("Development certificates for %s (valid %d days) in %s:%n", hosts, days, layout.directory());
             print.printf("  CA:           %s (key %s)%n", layout.caCertificate(), layout.caKey());
             print.printf("  server:       %s, %s, %s, %s%n", layout.serverCertificate(), layout.serverKey(),
-                    layout.serverKeyStore(io.cachet.certs.CertificateFiles.StoreFormat.PKCS12), layout.serverKeyStore(io.cachet.certs.CertificateFiles.StoreFormat.JKS));
+                    layout.serverKeyStore(CertificateFiles.StoreFormat.PKCS12), layout.serverKeyStore(CertificateFiles.StoreFormat.JKS));
             print.printf("  client:       %s, %s, %s, %s%n", layout.clientCertificate(), layout.clientKey(),
-                    layout.clientKeyStore(io.cachet.certs.CertificateFiles.StoreFormat.PKCS12), layout.clientKeyStore(io.cachet.certs.CertificateFiles.StoreFormat.JKS));
-            print.printf("  trust stores: %s, %s%n", layout.trustStore(io.cachet.certs.CertificateFiles.StoreFormat.PKCS12), layout.trustStore(io.cachet.certs.CertificateFiles.StoreFormat.JKS));
+                    layout.clientKeyStore(CertificateFiles.StoreFormat.PKCS12), layout.clientKeyStore(CertificateFiles.StoreFormat.JKS));
+            print.printf("  trust stores: %s, %s%n", layout.trustStore(CertificateFiles.StoreFormat.PKCS12), layout.trustStore(CertificateFiles.StoreFormat.JKS));
             print.printf("  passwords:    %s, %s (readable by the owner only)%n", layout.keyStorePasswordFile(), layout.trustStorePasswordFile());
             print.printf("Settings for servers: %s%nSettings for clients: %s%n", layout.serverProperties(), layout.clientProperties());
             print.printf("Use them with: CACHET_CONF_DIR=<dir holding a copy named cachet-site.properties>, or --set key=value.%n");

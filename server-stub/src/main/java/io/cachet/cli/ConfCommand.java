@@ -2,15 +2,15 @@ package io.cachet.cli;
 
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
+import io.cachet.conf.ConfigKey;
 import io.cachet.membership.MembershipSource;
 import io.cachet.metrics.MetricsServer;
-import io.cachet.conf.ConfigKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.util.Comparator;

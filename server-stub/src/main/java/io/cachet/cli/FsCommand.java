@@ -4,9 +4,9 @@ import io.cachet.client.CachetClient;
 import io.cachet.client.FileStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.InputStream;
 import java.io.OutputStream;

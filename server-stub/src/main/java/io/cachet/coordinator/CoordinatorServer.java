@@ -8,17 +8,17 @@ import io.cachet.etcd.EtcdSettings;
 import io.cachet.membership.EtcdMembership;
 import io.cachet.metrics.MetricsServer;
 import io.cachet.metrics.NodeMetrics;
+import io.cachet.rpc.proto.CoordinatorServiceGrpc;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.server.ConnectionCounters;
-import io.cachet.server.OutboundTlsFailures;
 import io.cachet.server.ConnectionLimits;
-import io.cachet.server.NodeSecurity;
 import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.GrpcServers;
 import io.cachet.server.InternodePeers;
 import io.cachet.server.NodeIdentity;
+import io.cachet.server.NodeSecurity;
+import io.cachet.server.OutboundTlsFailures;
 import io.cachet.server.PeerChannels;
-import io.cachet.rpc.proto.CoordinatorServiceGrpc;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterialWatcher;
 import io.cachet.tls.TlsSettings;
@@ -77,7 +77,7 @@ public final class CoordinatorServer implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(config.get(CachetKeys.COORDINATOR_BIND_HOST), config.get(CachetKeys.COORDINATOR_RPC_PORT));
         NodeIdentity identity = new NodeIdentity("coordinator@" + address.getHostString() + ":" + address.getPort(),
                 config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
-        NodeSecurity security = NodeSecurity.of(config, policy, tls);
+        NodeSecurity security = NodeSecurity.ofCoordinator(config, policy, tls);
         // Last before the listener: everything that can refuse the configuration has had its say.
         MembershipView view = config.get(CachetKeys.MEMBERSHIP_STORE) == MembershipStore.ETCD
                 ? new EtcdMembershipView(new EtcdMembership(EtcdClient.create(EtcdSettings.from(config)), true), config.get(CachetKeys.CLIENT_MEMBERSHIP_REFRESH))
@@ -102,7 +102,7 @@ public final class CoordinatorServer implements AutoCloseable {
                                 : Optional.of("membership not settled: gathering the workers again after a start"));
             }
             server = GrpcServers.start(address, policy, tls, security,
-                    new ConnectionLimits(ConnectionLimits.Settings.from(config), "Coordinator RPC listener", counters), List.of(new CoordinatorService(registry, view, jobs)),
+                    new ConnectionLimits(ConnectionLimits.Settings.from(config), "Coordinator RPC listener", counters), List.of(new CoordinatorService(registry, view, jobs, peers)),
                     Set.of(CoordinatorServiceGrpc.getRegisterWorkerMethod().getFullMethodName(), CoordinatorServiceGrpc.getHeartbeatMethod().getFullMethodName()),
                     peers);
         }

@@ -11,6 +11,7 @@ import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.RegisterWorkerRequest;
 import io.cachet.rpc.proto.RegisterWorkerResponse;
 import io.cachet.rpc.proto.WorkerInfo;
+import io.cachet.server.InternodePeers;
 import io.cachet.server.ProvenNode;
 import io.cachet.server.RefusalLog;
 import io.grpc.Status;
@@ -27,12 +28,14 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
     private final MembershipRegistry registry;
     private final MembershipView view;
     private final CacheJobs jobs;
+    private final InternodePeers peers;
 
     /** {@code view} is {@code registry} when workers register here, or what etcd holds when they register there. */
-    CoordinatorService(MembershipRegistry registry, MembershipView view, CacheJobs jobs) {
+    CoordinatorService(MembershipRegistry registry, MembershipView view, CacheJobs jobs, InternodePeers peers) {
         this.registry = registry;
         this.view = view;
         this.jobs = jobs;
+        this.peers = peers;
     }
 
     @Override
@@ -61,6 +64,7 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
         }
         Optional<String> refusal = registry.register(worker, caller);
         if (refusal.isPresent()) {
+            peers.refused(caller);
             refusals.warn(caller.address(), "Coordinator refused a registration: " + refusal.get());
             response.onError(Status.PERMISSION_DENIED.withDescription(refusal.get()).asRuntimeException());
             return;
@@ -77,7 +81,9 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
         }
         MembershipRegistry.Heartbeat outcome = registry.heartbeat(request.getWorkerId(), caller);
         if (outcome == MembershipRegistry.Heartbeat.NOT_OWNER) {
-            String message = "worker id %s is registered by another node; %s may not keep it alive".formatted(request.getWorkerId(), caller);
+            String message = ("worker id %s is registered by another node; %s may not keep it alive. Fix: give each worker its own cache directory "
+                    + "(the id lives there), or stop the other node that uses this id").formatted(request.getWorkerId(), caller);
+            peers.refused(caller);
             refusals.warn(caller.address(), "Coordinator refused a heartbeat: " + message);
             response.onError(Status.PERMISSION_DENIED.withDescription(message).asRuntimeException());
             return;

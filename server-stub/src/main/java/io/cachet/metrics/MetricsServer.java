@@ -1,11 +1,11 @@
 package io.cachet.metrics;
 
+import com.google.common.net.HostAndPort;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import com.google.common.net.HostAndPort;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
 import io.cachet.conf.ClientAuth;

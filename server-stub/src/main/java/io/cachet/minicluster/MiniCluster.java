@@ -7,7 +7,9 @@ import io.cachet.coordinator.CoordinatorServer;
 import io.cachet.worker.WorkerServer;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +22,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 import static java.util.Objects.requireNonNull;
 
@@ -31,7 +36,7 @@ import static java.util.Objects.requireNonNull;
 public final class MiniCluster implements AutoCloseable {
     /** Ports for servers are chosen from here up to the kernel's ephemeral range (see {@link #freePort()}). */
     private static final int FIRST_CHOSEN_PORT = 10_000;
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private final Path directory;
     private volatile Map<String, String> properties;
@@ -48,7 +53,7 @@ public final class MiniCluster implements AutoCloseable {
     private Node coordinator;
     private final List<Node> workers = new ArrayList<>();
     // A restarted worker comes back on its ports, as a real one would.
-    private final Map<Integer, int[]> workerPorts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, int[]> workerPorts = new ConcurrentHashMap<>();
 
     /** A running server: in this JVM or another. */
     public interface Node extends AutoCloseable {
@@ -307,13 +312,13 @@ public final class MiniCluster implements AutoCloseable {
     public static int freePort() {
         int below = ephemeralRangeStart();
         for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = FIRST_CHOSEN_PORT + java.util.concurrent.ThreadLocalRandom.current().nextInt(below - FIRST_CHOSEN_PORT);
+            int port = FIRST_CHOSEN_PORT + ThreadLocalRandom.current().nextInt(below - FIRST_CHOSEN_PORT);
             if (!HANDED_OUT.add(port)) {
                 continue;
             }
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(false);
-                socket.bind(new java.net.InetSocketAddress(port));
+                socket.bind(new InetSocketAddress(port));
                 return port;
             }
             catch (IOException taken) {
@@ -340,7 +345,7 @@ public final class MiniCluster implements AutoCloseable {
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
+            throw new InterruptedIOException("interrupted");
         }
     }
 

@@ -5,6 +5,7 @@ import io.cachet.conf.ConfigException;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -19,14 +20,17 @@ import java.util.function.LongSupplier;
 
 /**
  * Proves a plaintext server-to-server call comes from a node without sending the cluster secret: the
- * caller sends {@code v1.<millis>.<nonce>.<HMAC-SHA256 of method, node identity, millis and nonce>}.
- * The callee accepts a proof once, within the allowed clock skew; a replayed or stale proof, or one
- * for another method or identity, is refused. Plaintext is not integrity-protected, so this proves who
- * called, not that nobody changed the message on the way: use TLS where the network is not trusted.
+ * caller sends {@code v2.<millis>.<nonce>.<body digest>.<HMAC-SHA256 of method, node identity, the node
+ * called, millis, nonce and body digest>}. The callee accepts a proof once, within the allowed clock
+ * skew, and only for itself and for the request it came with: a replayed or stale proof, one made for
+ * another node, method or identity, or a request whose body is not the one proven, is refused. The
+ * response is not protected: use TLS where the network is not trusted.
  */
 final class ClusterSecret {
     static final int MIN_LENGTH = 16;
-    private static final String VERSION = "v1";
+    private static final String VERSION = "v2";
+    /** How a proof names the coordinator (one per cluster, and a secret is per cluster); a worker is named by its id. */
+    static final String COORDINATOR = "coordinator";
     /** Proofs remembered at most; only valid proofs are remembered, so only nodes can fill it. */
     private static final int MAX_REMEMBERED = 1_000_000;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -46,48 +50,70 @@ final class ClusterSecret {
         this.clockMillis = clockMillis;
     }
 
-    /** A fresh proof for one call of {@code method} by {@code caller}. */
-    String prove(String method, NodeIdentity caller) {
+    /** A fresh proof for one call of {@code method} by {@code caller} to the node named {@code target}, whose request is {@code body}. */
+    String prove(String method, NodeIdentity caller, String target, byte[] body) {
         byte[] nonce = new byte[16];
         RANDOM.nextBytes(nonce);
         String time = Long.toString(clockMillis.getAsLong());
         String nonceText = Base64.getUrlEncoder().withoutPadding().encodeToString(nonce);
-        return String.join(".", VERSION, time, nonceText, mac(method, caller, time, nonceText));
+        String digest = digest(body);
+        return String.join(".", VERSION, time, nonceText, digest, mac(method, caller, target, time, nonceText, digest));
     }
 
-    /** Empty when {@code proof} is a fresh, valid proof for this call; else why not. */
-    Optional<String> check(String proof, String method, NodeIdentity caller) {
+    /**
+     * Whether {@code proof} is a fresh, valid proof for a call of {@code method} by {@code caller} to this
+     * node, named {@code self}: the body digest it vouches for (the request must match it), or why not.
+     */
+    Checked check(String proof, String method, NodeIdentity caller, String self) {
         if (proof == null) {
-            return Optional.of("the call carries no cluster-secret proof");
+            return Checked.refused("the call carries no cluster-secret proof");
         }
         String[] parts = proof.split("\\.", -1);
-        if (parts.length != 4 || !parts[0].equals(VERSION)) {
-            return Optional.of("the cluster-secret proof is malformed");
+        if (parts.length != 5 || !parts[0].equals(VERSION)) {
+            return Checked.refused("the cluster-secret proof is malformed");
         }
         long time;
         try {
             time = Long.parseLong(parts[1]);
         }
         catch (NumberFormatException e) {
-            return Optional.of("the cluster-secret proof is malformed");
+            return Checked.refused("the cluster-secret proof is malformed");
         }
-        byte[] expected = mac(method, caller, parts[1], parts[2]).getBytes(StandardCharsets.US_ASCII);
-        if (!MessageDigest.isEqual(expected, parts[3].getBytes(StandardCharsets.US_ASCII))) {
-            return Optional.of("the cluster-secret proof does not verify (a different %s, or a forged call)".formatted(CachetKeys.SECURITY_INTERNODE_SECRET.name()));
+        byte[] expected = mac(method, caller, self, parts[1], parts[2], parts[3]).getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(expected, parts[4].getBytes(StandardCharsets.US_ASCII))) {
+            return Checked.refused("the cluster-secret proof does not verify (a different %s, a proof made for another node or call, or a forged one)"
+                    .formatted(CachetKeys.SECURITY_INTERNODE_SECRET.name()));
         }
         long now = clockMillis.getAsLong();
         if (Math.abs(now - time) > maxSkewMillis) {
-            return Optional.of("the call's timestamp is %d ms from this node's clock, more than %s=%d ms allows (a replay, or clocks out of sync)"
+            return Checked.refused("the call's timestamp is %d ms from this node's clock, more than %s=%d ms allows (a replay, or clocks out of sync)"
                     .formatted(now - time, CachetKeys.SECURITY_INTERNODE_MAX_CLOCK_SKEW.name(), maxSkewMillis));
         }
         forgetExpired(now);
         if (seen.size() >= MAX_REMEMBERED) {
-            return Optional.of("too many server-to-server calls within the replay window");
+            return Checked.refused("too many server-to-server calls within the replay window");
         }
         if (seen.putIfAbsent(parts[2], time) != null) {
-            return Optional.of("the cluster-secret proof was used before (a replayed call)");
+            return Checked.refused("the cluster-secret proof was used before (a replayed call)");
         }
-        return Optional.empty();
+        return new Checked(Optional.empty(), parts[3]);
+    }
+
+    /** The digest a proof carries for a request body. */
+    static String digest(byte[] body) {
+        try {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(body));
+        }
+        catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** A checked proof: the reason it is refused, or the body digest it vouches for. */
+    record Checked(Optional<String> refusal, String bodyDigest) {
+        static Checked refused(String reason) {
+            return new Checked(Optional.of(reason), null);
+        }
     }
 
     private void forgetExpired(long now) {
@@ -102,11 +128,11 @@ final class ClusterSecret {
         }
     }
 
-    private String mac(String method, NodeIdentity caller, String time, String nonce) {
+    private String mac(String method, NodeIdentity caller, String target, String time, String nonce, String digest) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            String message = String.join("\n", VERSION, method, caller.id(), caller.dc(), caller.rack(), time, nonce);
+            String message = String.join("\n", VERSION, method, caller.id(), caller.dc(), caller.rack(), target, time, nonce, digest);
             return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
         }
         catch (GeneralSecurityException e) {

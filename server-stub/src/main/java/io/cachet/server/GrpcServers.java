@@ -1,5 +1,6 @@
 package io.cachet.server;
 
+import io.cachet.conf.InternodeEncryption;
 import io.cachet.tls.TlsContexts;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -36,7 +37,7 @@ public final class GrpcServers {
         ConnectionPolicy.Inbound inbound = policy.rpcInbound();
         Duration firstBytesTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
         // Peers prove they are nodes with their certificates whenever they may call over TLS: ask every TLS caller for one.
-        boolean askForCertificates = policy.internode() != io.cachet.conf.InternodeEncryption.NONE;
+        boolean askForCertificates = policy.internode() != InternodeEncryption.NONE;
         ObservedGrpcNegotiator negotiator = new ObservedGrpcNegotiator(
                 inbound.acceptsTls() ? InternalProtocolNegotiators.serverTls(tls.orElseThrow().grpcServer(askForCertificates)) : null,
                 InternalProtocolNegotiators.serverPlaintext(),

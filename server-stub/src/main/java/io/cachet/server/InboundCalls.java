@@ -3,6 +3,7 @@ package io.cachet.server;
 import io.cachet.conf.CachetKeys;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -11,6 +12,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 
 import javax.net.ssl.SSLSession;
+
 import java.util.Optional;
 import java.util.Set;
 
@@ -50,7 +52,7 @@ final class InboundCalls implements ServerInterceptor {
         if (claimed.isPresent()) {
             NodeIdentity caller = claimed.get();
             if (!tls && !policy.acceptsPlaintextFrom(caller.dc(), caller.rack())) {
-                peers.refused(caller);
+                peers.refused(caller, address);
                 String mode = policy.internode().name().toLowerCase();
                 return refuse(call, Status.PERMISSION_DENIED, address, ("%s refused a plaintext call to %s from peer %s at %s: %s=%s on this node "
                         + "(dc %s, rack %s) requires TLS from that peer. Fix: give the peer TLS material and move it to transitional, then %s")
@@ -58,13 +60,17 @@ final class InboundCalls implements ServerInterceptor {
             }
             NodeSecurity.Verdict verdict = security.authenticate(session, headers, method, caller, address);
             if (verdict.node().isEmpty()) {
-                peers.refused(caller);
+                peers.refused(caller, address);
                 return refuse(call, Status.PERMISSION_DENIED, address, "%s refused %s from %s, which says it is node %s, over %s: %s"
                         .formatted(listener, method, address, caller, tls ? "TLS" : "plaintext", verdict.refusal()));
             }
             ProvenNode node = verdict.node().get();
             peers.accepted(caller, tls, node.byCertificate() ? Optional.of(node.principal()) : Optional.empty());
-            return Contexts.interceptCall(node.attachTo(Context.current()), call, headers, next);
+            ServerCall.Listener<Q> listener = Contexts.interceptCall(node.attachTo(Context.current()), call, headers, next);
+            if (verdict.bodyDigest().isPresent()) {
+                return new ProvenBody<>(listener, call, verdict.bodyDigest().get(), caller, address);
+            }
+            return listener;
         }
         if (internodeMethods.contains(method)) {
             return refuse(call, Status.PERMISSION_DENIED, address, ("%s refused %s from %s: it is a server-to-server call, and only a node that proves it is one may make it "
@@ -75,6 +81,52 @@ final class InboundCalls implements ServerInterceptor {
                     + "Fix: set %s=true and a truststore on the client").formatted(listener, CachetKeys.TLS_ENABLED.name(), method, address, CachetKeys.TLS_ENABLED.name()));
         }
         return next.startCall(call, headers);
+    }
+
+    /**
+     * Lets the request of a call proven by the cluster secret through only when it is the request the
+     * proof was made for: a proof taken off the wire cannot carry another request.
+     */
+    private final class ProvenBody<Q, R> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
+        private final ServerCall<Q, R> call;
+        private final String digest;
+        private final NodeIdentity caller;
+        private final String address;
+        private boolean refused;
+
+        ProvenBody(ServerCall.Listener<Q> delegate, ServerCall<Q, R> call, String digest, NodeIdentity caller, String address) {
+            super(delegate);
+            this.call = call;
+            this.digest = digest;
+            this.caller = caller;
+            this.address = address;
+        }
+
+        @Override
+        public void onMessage(Q message) {
+            if (refused) {
+                return;
+            }
+            if (!ClusterSecret.digest(ProvingCall.serialized(call.getMethodDescriptor(), message)).equals(digest)) {
+                refused = true;
+                peers.refused(caller, address);
+                String method = call.getMethodDescriptor().getFullMethodName();
+                String reason = "%s refused %s from %s, which says it is node %s: the request is not the one its cluster-secret proof was made for (a changed or replayed call)"
+                        .formatted(listener, method, address, caller);
+                refusals.warn(address, reason);
+                call.close(Status.PERMISSION_DENIED.withDescription(reason), new Metadata());
+                return;
+            }
+            super.onMessage(message);
+        }
+
+        @Override
+        public void onHalfClose() {
+            // A refused call is closed already: its handler must not run without its request.
+            if (!refused) {
+                super.onHalfClose();
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -43,8 +43,23 @@ public final class InternodePeers {
         certificateSubject.ifPresent(counters.subject::set);
     }
 
-    void refused(NodeIdentity peer) {
-        counters(peer).refused.increment();
+    /**
+     * A call that claimed to come from {@code claimed} and was refused, recorded as coming from the
+     * address that sent it: a refused claim is not charged to the node it names, which may be a victim.
+     */
+    void refused(NodeIdentity claimed, String address) {
+        counters(new NodeIdentity(unprovenId(claimed.id(), address), claimed.dc(), claimed.rack())).refused.increment();
+    }
+
+    /** A proven node refused for what it asked (another node's worker id), recorded under its own principal and address. */
+    public void refused(ProvenNode node) {
+        NodeIdentity claimed = node.identity();
+        counters(new NodeIdentity("%s (as %s, from %s)".formatted(claimed.id(), node.principal(), node.address()), claimed.dc(), claimed.rack())).refused.increment();
+    }
+
+    /** How the records name calls refused from {@code address} that claimed to be {@code claimedId}. */
+    public static String unprovenId(String claimedId, String address) {
+        return "%s (unproven, from %s)".formatted(claimedId, address);
     }
 
     public Optional<Peer> peer(String id) {

@@ -15,6 +15,7 @@ import io.grpc.MethodDescriptor;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -32,13 +33,25 @@ public final class NodeSecurity {
 
     private final NodePrincipal principal;
     private final Optional<ClusterSecret> secret;
+    private final String self;
 
-    private NodeSecurity(NodePrincipal principal, Optional<ClusterSecret> secret) {
+    private NodeSecurity(NodePrincipal principal, Optional<ClusterSecret> secret, String self) {
         this.principal = requireNonNull(principal, "principal is null");
         this.secret = requireNonNull(secret, "secret is null");
+        this.self = requireNonNull(self, "self is null");
     }
 
-    public static NodeSecurity of(CachetConfig config, ConnectionPolicy policy, Optional<TlsContexts> tls) {
+    /** The coordinator's; a proof made for a worker is not accepted here. */
+    public static NodeSecurity ofCoordinator(CachetConfig config, ConnectionPolicy policy, Optional<TlsContexts> tls) {
+        return of(config, policy, tls, ClusterSecret.COORDINATOR);
+    }
+
+    /** A worker's, named in proofs by its id: a proof made for another node is not accepted here. */
+    public static NodeSecurity ofWorker(CachetConfig config, ConnectionPolicy policy, Optional<TlsContexts> tls, String workerId) {
+        return of(config, policy, tls, workerId);
+    }
+
+    private static NodeSecurity of(CachetConfig config, ConnectionPolicy policy, Optional<TlsContexts> tls, String self) {
         NodePrincipal principal = new NodePrincipal(config.get(CachetKeys.SECURITY_NODE_PRINCIPAL));
         Optional<ClusterSecret> secret = config.find(CachetKeys.SECURITY_INTERNODE_SECRET)
                 .map(value -> new ClusterSecret(value, config.get(CachetKeys.SECURITY_INTERNODE_MAX_CLOCK_SKEW), System::currentTimeMillis));
@@ -58,22 +71,34 @@ public final class NodeSecurity {
                 }
             });
         }
-        return new NodeSecurity(principal, secret);
+        return new NodeSecurity(principal, secret, self);
     }
 
-    /** Puts {@code self} and, with a cluster secret, a fresh proof on every call of a channel to a peer. */
-    public ClientInterceptor credentials(NodeIdentity self) {
+    /** Puts {@code caller} and, with a cluster secret, a fresh proof on every call of a channel to the coordinator. */
+    public ClientInterceptor credentialsToCoordinator(NodeIdentity caller) {
+        return credentials(caller, ClusterSecret.COORDINATOR);
+    }
+
+    /** As {@link #credentialsToCoordinator}, for a channel to the worker {@code workerId}. */
+    public ClientInterceptor credentialsToWorker(NodeIdentity caller, String workerId) {
+        return credentials(caller, workerId);
+    }
+
+    private ClientInterceptor credentials(NodeIdentity caller, String target) {
         return new ClientInterceptor() {
             @Override
             public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                ClientCall<Q, R> call = new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
                     @Override
                     public void start(Listener<R> listener, Metadata headers) {
-                        self.writeTo(headers);
-                        secret.ifPresent(value -> headers.put(PROOF, value.prove(method.getFullMethodName(), self)));
+                        caller.writeTo(headers);
                         super.start(listener, headers);
                     }
                 };
+                if (secret.isEmpty()) {
+                    return call;
+                }
+                return new ProvingCall<>(call, method, body -> secret.get().prove(method.getFullMethodName(), caller, target, body));
             }
         };
     }
@@ -97,9 +122,9 @@ public final class NodeSecurity {
         if (secret.isEmpty()) {
             return Verdict.refused("this node takes server-to-server calls over TLS only. Fix: use TLS between the nodes");
         }
-        Optional<String> problem = secret.get().check(headers.get(PROOF), method, claimed);
-        return problem.map(reason -> Verdict.refused(reason + ". Fix: set the same " + CachetKeys.SECURITY_INTERNODE_SECRET.name() + " on every node"))
-                .orElseGet(() -> Verdict.proven(new ProvenNode(claimed, ProvenNode.CLUSTER_SECRET, false, address)));
+        ClusterSecret.Checked checked = secret.get().check(headers.get(PROOF), method, claimed, self);
+        return checked.refusal().map(reason -> Verdict.refused(reason + ". Fix: set the same " + CachetKeys.SECURITY_INTERNODE_SECRET.name() + " on every node"))
+                .orElseGet(() -> new Verdict(Optional.of(new ProvenNode(claimed, ProvenNode.CLUSTER_SECRET, false, address)), null, Optional.of(checked.bodyDigest())));
     }
 
     private static Optional<X509Certificate> peerCertificate(SSLSession session) {
@@ -112,14 +137,17 @@ public final class NodeSecurity {
         }
     }
 
-    /** A proven node, or the reason a claim was refused. */
-    record Verdict(Optional<ProvenNode> node, String refusal) {
+    /**
+     * A proven node, or the reason a claim was refused; a node proven by the cluster secret also
+     * brings the digest of the request body its proof vouches for.
+     */
+    record Verdict(Optional<ProvenNode> node, String refusal, Optional<String> bodyDigest) {
         static Verdict proven(ProvenNode node) {
-            return new Verdict(Optional.of(node), null);
+            return new Verdict(Optional.of(node), null, Optional.empty());
         }
 
         static Verdict refused(String reason) {
-            return new Verdict(Optional.empty(), reason);
+            return new Verdict(Optional.empty(), reason, Optional.empty());
         }
     }
 }

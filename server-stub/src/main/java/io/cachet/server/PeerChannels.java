@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentMap;
 public final class PeerChannels implements AutoCloseable {
     private record Open(String target, ManagedChannel managed, Channel channel) {}
 
-    private final ClientInterceptor credentials;
+    private final NodeIdentity self;
+    private final NodeSecurity security;
     private final ClientInterceptor outbound;
     private final ConnectionPolicy policy;
     private final Optional<TlsContexts> tls;
@@ -28,7 +29,8 @@ public final class PeerChannels implements AutoCloseable {
 
     /** {@code outbound} observes every call, to count the handshakes this node fails as a client. */
     public PeerChannels(NodeIdentity self, NodeSecurity security, ConnectionPolicy policy, Optional<TlsContexts> tls, ClientInterceptor outbound) {
-        this.credentials = security.credentials(self);
+        this.self = self;
+        this.security = security;
         this.outbound = outbound;
         this.policy = policy;
         this.tls = tls;
@@ -45,7 +47,7 @@ public final class PeerChannels implements AutoCloseable {
             }
             replaced[0] = current;
             ManagedChannel managed = GrpcChannels.open(worker.host(), worker.rpcPort(), encrypt ? tls : Optional.empty());
-            return new Open(target, managed, ClientInterceptors.intercept(managed, credentials, outbound));
+            return new Open(target, managed, ClientInterceptors.intercept(managed, security.credentialsToWorker(self, worker.id()), outbound));
         });
         // Closed outside the map: closing waits for the old channel's calls, which must not hold up other peers' lookups.
         if (replaced[0] != null) {

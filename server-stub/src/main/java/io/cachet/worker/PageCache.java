@@ -9,10 +9,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -86,7 +89,7 @@ final class PageCache {
         try {
             return Optional.of(ByteBuffer.wrap(Files.readAllBytes(path(name))));
         }
-        catch (java.nio.file.NoSuchFileException e) {
+        catch (NoSuchFileException e) {
             // evicted in between
             return Optional.empty();
         }
@@ -98,7 +101,7 @@ final class PageCache {
 
     /** Drops pages {@code 0..pageCount-1} of a file; returns how many were cached. */
     int remove(String fileKey, long pageCount) {
-        List<String> removed = new java.util.ArrayList<>();
+        List<String> removed = new ArrayList<>();
         synchronized (this) {
             for (long index = 0; index < pageCount; index++) {
                 String name = name(fileKey, index);
@@ -153,7 +156,7 @@ final class PageCache {
     }
 
     private List<String> evictBeyondCapacity() {
-        List<String> evicted = new java.util.ArrayList<>();
+        List<String> evicted = new ArrayList<>();
         for (Iterator<Map.Entry<String, Long>> iterator = pages.entrySet().iterator(); cachedBytes > capacity && iterator.hasNext(); ) {
             Map.Entry<String, Long> eldest = iterator.next();
             iterator.remove();
@@ -206,12 +209,12 @@ final class PageCache {
         }
     }
 
-    private static java.nio.file.attribute.FileTime modified(Path file) {
+    private static FileTime modified(Path file) {
         try {
             return Files.getLastModifiedTime(file);
         }
         catch (IOException e) {
-            return java.nio.file.attribute.FileTime.fromMillis(0);
+            return FileTime.fromMillis(0);
         }
     }
 

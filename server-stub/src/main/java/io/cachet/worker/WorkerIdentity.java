@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
 /** A worker's id: a UUID kept in its cache directory, so a restarted worker keeps its place on the ring and its cache. */
@@ -26,7 +27,7 @@ final class WorkerIdentity {
         String id = UUID.randomUUID().toString();
         Path temporary = Files.createTempFile(cacheDirectory, FILE_NAME, ".tmp");
         Files.writeString(temporary, id + "\n", StandardCharsets.UTF_8);
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
         return id;
     }
 }

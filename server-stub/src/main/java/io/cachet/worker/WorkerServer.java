@@ -3,28 +3,29 @@ package io.cachet.worker;
 import com.google.common.net.HostAndPort;
 import io.cachet.conf.CachetConfig;
 import io.cachet.conf.CachetKeys;
+import io.cachet.conf.ConfigException;
+import io.cachet.conf.FileTransferMode;
 import io.cachet.conf.MembershipStore;
 import io.cachet.etcd.EtcdClient;
 import io.cachet.etcd.EtcdSettings;
 import io.cachet.metrics.MetricsServer;
 import io.cachet.metrics.NodeMetrics;
-import io.cachet.conf.ConfigException;
-import io.cachet.conf.FileTransferMode;
+import io.cachet.rpc.proto.InternodeServiceGrpc;
 import io.cachet.rpc.proto.WorkerInfo;
 import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.ConnectionCounters;
-import io.cachet.server.OutboundTlsFailures;
 import io.cachet.server.ConnectionLimits;
-import io.cachet.server.NodeSecurity;
 import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.GrpcServers;
 import io.cachet.server.InternodePeers;
 import io.cachet.server.NodeIdentity;
+import io.cachet.server.NodeSecurity;
+import io.cachet.server.OutboundTlsFailures;
 import io.cachet.server.PeerChannels;
-import io.cachet.rpc.proto.InternodeServiceGrpc;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterialWatcher;
 import io.cachet.tls.TlsSettings;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
@@ -103,7 +104,7 @@ public final class WorkerServer implements AutoCloseable {
         String bindHost = config.get(CachetKeys.WORKER_BIND_HOST);
         NodeIdentity identity = new NodeIdentity(id, config.get(CachetKeys.NODE_DC), config.get(CachetKeys.NODE_RACK));
         InternodePeers peers = new InternodePeers();
-        NodeSecurity security = NodeSecurity.of(config, policy, tls);
+        NodeSecurity security = NodeSecurity.ofWorker(config, policy, tls, id);
         ConnectionLimits.Settings limits = ConnectionLimits.Settings.from(config);
         OutboundTlsFailures outbound = new OutboundTlsFailures();
         PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls, outbound), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
@@ -121,7 +122,7 @@ public final class WorkerServer implements AutoCloseable {
                     new ConnectionLimits(limits, "Worker RPC listener", connections),
                     List.of(new WorkerService(ufs, () -> self[0].metrics()), new WorkerInternodeService(ufs, cache, filler)),
                     InternodeServiceGrpc.getServiceDescriptor().getMethods().stream()
-                            .map(io.grpc.MethodDescriptor::getFullMethodName).collect(Collectors.toUnmodifiableSet()), peers);
+                            .map(MethodDescriptor::getFullMethodName).collect(Collectors.toUnmodifiableSet()), peers);
             WorkerInfo info = WorkerInfo.newBuilder()
                     .setId(id)
                     .setHost(host)
@@ -162,7 +163,7 @@ public final class WorkerServer implements AutoCloseable {
                 HostAndPort coordinator = HostAndPort.fromString(config.get(CachetKeys.COORDINATOR_ADDRESS));
                 // The coordinator's place is not known here: it counts as elsewhere for dc and rack modes.
                 Optional<TlsContexts> toCoordinator = policy.encryptTo(null, null) ? tls : Optional.empty();
-                link = new CoordinatorLink(info, security.credentials(identity), outbound, coordinator.getHost(), coordinator.getPort(), toCoordinator,
+                link = new CoordinatorLink(info, security.credentialsToCoordinator(identity), outbound, coordinator.getHost(), coordinator.getPort(), toCoordinator,
                         config.get(CachetKeys.WORKER_HEARTBEAT_INTERVAL), peerPages::membership);
             }
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));

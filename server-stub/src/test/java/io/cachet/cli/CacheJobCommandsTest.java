@@ -2,6 +2,7 @@ package io.cachet.cli;
 
 import io.cachet.client.CachetClient;
 import io.cachet.minicluster.MiniCluster;
+import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.tls.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -60,7 +61,7 @@ class CacheJobCommandsTest {
     }
 
     private static long cachedPages(CachetClient client) {
-        return client.workers().stream().map(client::workerMetrics).mapToLong(io.cachet.rpc.proto.WorkerMetrics::getCachedPages).sum();
+        return client.workers().stream().map(client::workerMetrics).mapToLong(WorkerMetrics::getCachedPages).sum();
     }
 
     private static String[] command(String name, String path, List<String> settings) {

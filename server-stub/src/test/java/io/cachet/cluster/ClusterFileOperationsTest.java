@@ -22,6 +22,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,12 +105,12 @@ class ClusterFileOperationsTest {
             try (CachetInputStream in = client.open("/ranges.bin")) {
                 byte[] middle = new byte[PAGE];
                 in.readFully(PAGE / 2, middle, 0, PAGE);
-                assertThat(middle).isEqualTo(java.util.Arrays.copyOfRange(content, PAGE / 2, PAGE / 2 + PAGE));
+                assertThat(middle).isEqualTo(Arrays.copyOfRange(content, PAGE / 2, PAGE / 2 + PAGE));
 
                 in.seek(PAGE + 10);
                 byte[] afterSeek = new byte[50];
                 assertThat(in.readNBytes(afterSeek, 0, 50)).isEqualTo(50);
-                assertThat(afterSeek).isEqualTo(java.util.Arrays.copyOfRange(content, PAGE + 10, PAGE + 60));
+                assertThat(afterSeek).isEqualTo(Arrays.copyOfRange(content, PAGE + 10, PAGE + 60));
                 assertThat(in.position()).isEqualTo(PAGE + 60);
 
                 byte[] tail = new byte[500];

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -150,7 +151,7 @@ class EtcdMembershipTest {
     }
 
     private static Set<String> survivors(Set<String> current, String victim) {
-        Set<String> survivors = new java.util.HashSet<>(current);
+        Set<String> survivors = new HashSet<>(current);
         survivors.remove(victim);
         return survivors;
     }

@@ -1,19 +1,19 @@
 package io.cachet.cluster;
 
 import io.cachet.client.CachetClient;
+import io.cachet.conf.CachetConfig;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.GrpcChannels;
 import io.cachet.rpc.proto.InternodeServiceGrpc;
 import io.cachet.rpc.proto.PageRequest;
 import io.cachet.rpc.proto.WorkerMetrics;
-import io.cachet.conf.CachetConfig;
 import io.cachet.server.ConnectionPolicy;
 import io.cachet.server.InternodePeers;
-import io.cachet.server.NodeSecurity;
-import io.cachet.tls.TlsSettings;
 import io.cachet.server.NodeIdentity;
+import io.cachet.server.NodeSecurity;
 import io.cachet.tls.TestPki;
+import io.cachet.tls.TlsSettings;
 import io.cachet.worker.WorkerServer;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -97,7 +97,7 @@ class InternodeEncryptionTest {
                     .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED))
                     .hasMessageContaining("internode.encryption=dc on this node (dc dc1, rack rack1) requires TLS from that peer");
-            assertThat(dc1.internodePeers().peer("intruder").orElseThrow().refusedCalls()).isEqualTo(1);
+            assertThat(dc1.internodePeers().peer(InternodePeers.unprovenId("intruder", "127.0.0.1")).orElseThrow().refusedCalls()).isEqualTo(1);
             plaintextFetch(cluster, dc1, new NodeIdentity("neighbour", "dc1", "rack7"));
             assertThat(dc1.internodePeers().peer("neighbour").orElseThrow().plaintextCalls()).isEqualTo(1);
 
@@ -204,10 +204,10 @@ class InternodeEncryptionTest {
     /** A server-to-server call over plaintext, as a node of {@code cluster} (it has the cluster secret) claiming {@code identity} would make it. */
     private static void plaintextFetch(MiniCluster cluster, WorkerServer worker, NodeIdentity identity) {
         CachetConfig config = TestPki.config(cluster.nodeSettings());
-        NodeSecurity security = NodeSecurity.of(config, ConnectionPolicy.of(TlsSettings.from(config), identity.dc(), identity.rack()), Optional.empty());
+        NodeSecurity security = NodeSecurity.ofWorker(config, ConnectionPolicy.of(TlsSettings.from(config), identity.dc(), identity.rack()), Optional.empty(), identity.id());
         ManagedChannel channel = GrpcChannels.open("localhost", worker.rpcPort(), Optional.empty());
         try {
-            InternodeServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, security.credentials(identity)))
+            InternodeServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, security.credentialsToWorker(identity, worker.id())))
                     .fetchPage(PageRequest.newBuilder().setFileKey("0".repeat(32)).setPageIndex(0).setPath("/places/file-0").build());
         }
         finally {

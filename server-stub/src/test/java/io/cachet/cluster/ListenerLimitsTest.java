@@ -5,6 +5,7 @@ import io.cachet.minicluster.MiniCluster;
 import io.cachet.testing.Eventually;
 import io.cachet.tls.TestPki;
 import io.cachet.worker.WorkerServer;
+import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +14,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
+
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -258,7 +260,7 @@ class ListenerLimitsTest {
         return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(pool -> pool.getName().equals("direct"))
                 .mapToLong(BufferPoolMXBean::getMemoryUsed)
-                .sum() + Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory());
+                .sum() + Math.max(0, PlatformDependent.usedDirectMemory());
     }
 
     private static long heapAfterGc() {

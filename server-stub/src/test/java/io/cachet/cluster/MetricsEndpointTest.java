@@ -14,15 +14,22 @@ import io.cachet.tls.TestPki;
 import io.cachet.worker.WorkerServer;
 import io.prometheus.metrics.expositionformats.PrometheusProtobufWriter;
 import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_35_0.Metrics;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509KeyManager;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -32,7 +39,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,6 +52,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -147,8 +158,8 @@ class MetricsEndpointTest {
         node.put(CachetKeys.METRICS_CLIENT_AUTH.name(), "required");
         try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
             String url = "https://localhost:" + cluster.workerMetricsPort(0);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Scraper(pki, url, Optional.empty()).scrape())
-                    .as("a scraper without a certificate").isInstanceOf(java.io.IOException.class);
+            Assertions.assertThatThrownBy(() -> new Scraper(pki, url, Optional.empty()).scrape())
+                    .as("a scraper without a certificate").isInstanceOf(IOException.class);
             assertThat(new Scraper(pki, url, Optional.of(pki.client("prometheus"))).scrape()).isNotEmpty();
         }
     }
@@ -200,7 +211,7 @@ class MetricsEndpointTest {
 
             IssuedCertificate renewed = pki.ca().issue("localhost", TestPki.LOOPBACK_HOSTS, Usage.NODE, KeyAlgorithm.EC, Instant.now().minusSeconds(60),
                     Instant.now().plus(Duration.ofDays(90)));
-            Files.copy(pki.keyStore(StoreFormat.PKCS12, Map.of("node", renewed)), keyStore, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(pki.keyStore(StoreFormat.PKCS12, Map.of("node", renewed)), keyStore, StandardCopyOption.REPLACE_EXISTING);
             Scraper worker = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
             Eventually.await("the reload counted", () -> worker.value("cachet_tls_reloads", Map.of("result", "ok")) >= 1);
             assertExpiry(worker, "key", renewed.leaf());
@@ -244,7 +255,7 @@ class MetricsEndpointTest {
             });
             assertThat(get(worker + "/health/live").statusCode()).as("alive while draining").isEqualTo(200);
             write.close();
-            stopping.get(Eventually.TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            stopping.get(Eventually.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         }
     }
 
@@ -260,15 +271,15 @@ class MetricsEndpointTest {
         Map<String, String> labels = Map.of("store", store, "subject", CertificateDetails.subject(certificate), "serial", certificate.getSerialNumber().toString(16));
         double expected = (certificate.getNotAfter().getTime() - System.currentTimeMillis()) / 1000.0;
         Eventually.await(store + " certificate " + CertificateDetails.subject(certificate) + " reported", () -> !scraper.series("cachet_tls_certificate_expiry_seconds", labels).isEmpty());
-        assertThat(scraper.value("cachet_tls_certificate_expiry_seconds", labels)).isCloseTo(expected, org.assertj.core.data.Offset.offset(60.0));
+        assertThat(scraper.value("cachet_tls_certificate_expiry_seconds", labels)).isCloseTo(expected, Offset.offset(60.0));
     }
 
     /** A TLS handshake from a JDK client with {@code identity} (or none), offering only {@code protocol}; failures are what the test wants. */
     private static void handshake(TestPki pki, Optional<IssuedCertificate> identity, String protocol, int port) throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
         // Offer the certificate whatever CAs the server names: the JDK would otherwise leave out one from an unknown CA.
-        javax.net.ssl.KeyManager[] offered = identity.isPresent()
-                ? new javax.net.ssl.KeyManager[] {new AlwaysOffered((javax.net.ssl.X509KeyManager) keyManagers(pki, identity.get())[0])}
+        KeyManager[] offered = identity.isPresent()
+                ? new KeyManager[] {new AlwaysOffered((X509KeyManager) keyManagers(pki, identity.get())[0])}
                 : null;
         context.init(offered, trust(pki).getTrustManagers(), null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", port)) {
@@ -280,41 +291,41 @@ class MetricsEndpointTest {
             socket.getOutputStream().write(new byte[] {'C', 'A', 'C', 'H', 'E', 'T', 0, 1});
             socket.getOutputStream().flush();
         }
-        catch (java.io.IOException refused) {
+        catch (IOException refused) {
             // the point of most calls
         }
     }
 
     /** A client key manager that presents its one certificate to any server, as a misconfigured or hostile client would. */
-    private static final class AlwaysOffered extends javax.net.ssl.X509ExtendedKeyManager {
-        private final javax.net.ssl.X509KeyManager keys;
+    private static final class AlwaysOffered extends X509ExtendedKeyManager {
+        private final X509KeyManager keys;
 
-        AlwaysOffered(javax.net.ssl.X509KeyManager keys) {
+        AlwaysOffered(X509KeyManager keys) {
             this.keys = keys;
         }
 
         @Override
-        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
             return new String[] {"client"};
         }
 
         @Override
-        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
             return "client";
         }
 
         @Override
-        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
             return "client";
         }
 
         @Override
-        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
             return null;
         }
 
         @Override
-        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
             return null;
         }
 
@@ -324,7 +335,7 @@ class MetricsEndpointTest {
         }
 
         @Override
-        public java.security.PrivateKey getPrivateKey(String alias) {
+        public PrivateKey getPrivateKey(String alias) {
             return keys.getPrivateKey(alias);
         }
     }
@@ -335,12 +346,12 @@ class MetricsEndpointTest {
                 // until the server closes
             }
         }
-        catch (java.io.IOException closed) {
+        catch (IOException closed) {
             // closed by the server
         }
     }
 
-    private static javax.net.ssl.KeyManager[] keyManagers(TestPki pki, IssuedCertificate identity) throws Exception {
+    private static KeyManager[] keyManagers(TestPki pki, IssuedCertificate identity) throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(pki.keyStore(StoreFormat.PKCS12, Map.of("client", identity)))) {
             store.load(in, TestPki.PASSWORD.toCharArray());

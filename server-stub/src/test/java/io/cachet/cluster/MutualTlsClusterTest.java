@@ -2,16 +2,20 @@ package io.cachet.cluster;
 
 import io.cachet.certs.IssuedCertificate;
 import io.cachet.client.CachetClient;
+import io.cachet.conf.CachetConfig;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
+import io.cachet.rpc.proto.WorkerInfo;
 import io.cachet.server.InternodePeers;
 import io.cachet.tls.TestPki;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsHandshakeException;
 import io.cachet.tls.TlsSettings;
 import io.cachet.transfer.DataConnection;
+import io.cachet.transfer.TransferProtocol;
 import io.cachet.worker.WorkerServer;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -21,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -80,7 +86,7 @@ class MutualTlsClusterTest {
             foreignWorker.put("cachet.worker.rpc.port", "0");
             foreignWorker.put("cachet.worker.data.port", "0");
             foreignWorker.put("cachet.worker.heartbeat.interval", "200ms");
-            java.nio.file.Files.createDirectories(directory.resolve("foreign-ufs"));
+            Files.createDirectories(directory.resolve("foreign-ufs"));
             try (WorkerServer intruder = WorkerServer.start(config(foreignWorker))) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (cluster.coordinatorServer().connections().refusedConnections() == refusedBefore && System.nanoTime() < deadline) {
@@ -88,7 +94,7 @@ class MutualTlsClusterTest {
                 }
                 assertThat(cluster.coordinatorServer().connections().refusedConnections()).as("the coordinator refused the foreign peer").isGreaterThan(refusedBefore);
                 assertThat(intruder.isRegistered()).isFalse();
-                assertThat(cluster.coordinatorServer().membership().getWorkersList()).extracting(io.cachet.rpc.proto.WorkerInfo::getId).doesNotContain(intruder.id());
+                assertThat(cluster.coordinatorServer().membership().getWorkersList()).extracting(WorkerInfo::getId).doesNotContain(intruder.id());
             }
         }
     }
@@ -148,10 +154,10 @@ class MutualTlsClusterTest {
                 try (DataConnection connection = DataConnection.open(new Bootstrap().group(group).channel(NioSocketChannel.class), address, Optional.of(contexts),
                         Duration.ofSeconds(5))) {
                     // TLS 1.3: the server judges the client's certificate after the client's handshake is done.
-                    connection.send(io.cachet.transfer.TransferProtocol.read(io.netty.buffer.ByteBufAllocator.DEFAULT, "/x", 0, 1));
+                    connection.send(TransferProtocol.read(ByteBufAllocator.DEFAULT, "/x", 0, 1));
                     connection.next(Duration.ofSeconds(10));
                 }
-            }).isInstanceOf(java.io.IOException.class)
+            }).isInstanceOf(IOException.class)
                     // The diagnosis when the server's alert arrives before its close; the close alone says what it likely means.
                     .satisfies(failure -> assertThat(failure.getMessage()).containsAnyOf(message, "refuses this client's certificate"));
         }
@@ -167,7 +173,7 @@ class MutualTlsClusterTest {
         return copy;
     }
 
-    private static io.cachet.conf.CachetConfig config(Map<String, String> properties) {
+    private static CachetConfig config(Map<String, String> properties) {
         return TestPki.config(properties);
     }
 }

@@ -1,5 +1,6 @@
 package io.cachet.cluster;
 
+import io.cachet.certs.CertificateFiles;
 import io.cachet.certs.DevelopmentCertificates;
 import io.cachet.certs.KeyAlgorithm;
 import io.cachet.client.CachetClient;
@@ -14,15 +15,20 @@ import io.cachet.rpc.proto.HeartbeatRequest;
 import io.cachet.rpc.proto.InternodeServiceGrpc;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.PageRequest;
+import io.cachet.rpc.proto.PageResponse;
 import io.cachet.rpc.proto.RegisterWorkerRequest;
 import io.cachet.rpc.proto.WorkerInfo;
+import io.cachet.rpc.proto.WorkerMetricsRequest;
+import io.cachet.rpc.proto.WorkerServiceGrpc;
 import io.cachet.server.ConnectionPolicy;
+import io.cachet.server.InternodePeers;
 import io.cachet.server.NodeIdentity;
 import io.cachet.server.NodeSecurity;
 import io.cachet.tls.TestPki;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsSettings;
 import io.cachet.worker.WorkerServer;
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -92,8 +98,12 @@ class NodeAuthenticationTest {
             assertAllServerCallsRefused(cluster, owner, attackerTls, posingAsVictim, "OU=cachet-client");
             assertThat(cluster.coordinatorServer().membership().getWorkersList()).isEqualTo(before.getWorkersList());
             assertThat(victim.metrics().getCachedPages()).as("no page was evicted").isEqualTo(cachedPages);
-            assertThat(victim.internodePeers().peer(owner.id()).orElseThrow().refusedCalls()).isEqualTo(3);
-            assertThat(cluster.coordinatorServer().internodePeers().peer(owner.id()).orElseThrow().refusedCalls()).isEqualTo(2);
+            // Counted against the address that sent them, not against the worker they named.
+            String attacker = InternodePeers.unprovenId(owner.id(), "127.0.0.1");
+            assertThat(victim.internodePeers().peer(attacker).orElseThrow().refusedCalls()).isEqualTo(3);
+            assertThat(cluster.coordinatorServer().internodePeers().peer(attacker).orElseThrow().refusedCalls()).isEqualTo(2);
+            assertThat(cluster.coordinatorServer().internodePeers().peer(owner.id()).map(InternodePeers.Peer::refusedCalls).orElse(0L))
+                    .as("the victim's own record").isZero();
 
             if (clientAuth.equals("none")) {
                 // No certificate at all: the same headers over TLS prove nothing either.
@@ -171,6 +181,27 @@ class NodeAuthenticationTest {
                 observed.shutdownNow();
             }
 
+            // A valid proof taken off the wire before it arrived: it works only for the node and the request it was made for.
+            ManagedChannel toCoordinator = channel(cluster.coordinatorPort(), Optional.empty(), Optional.empty());
+            ManagedChannel toWorker = channel(owner.rpcPort(), Optional.empty(), Optional.empty());
+            try {
+                NodeIdentity probe = new NodeIdentity("probe", "dc1", "rack1");
+                HeartbeatRequest proven = HeartbeatRequest.newBuilder().setWorkerId("probe").build();
+                Metadata forCoordinator = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
+                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toCoordinator, MetadataUtils.newAttachHeadersInterceptor(forCoordinator)))
+                        .heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()), "not the one its cluster-secret proof was made for");
+                Metadata another = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
+                assertDenied(() -> WorkerServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toWorker, MetadataUtils.newAttachHeadersInterceptor(another)))
+                        .getMetrics(WorkerMetricsRequest.getDefaultInstance()), "a proof made for another node or call");
+                Metadata unused = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
+                assertThat(CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toCoordinator, MetadataUtils.newAttachHeadersInterceptor(unused)))
+                        .heartbeat(proven).getRegistered()).as("the same kind of proof, with its own request, to its own node").isFalse();
+            }
+            finally {
+                toCoordinator.shutdownNow();
+                toWorker.shutdownNow();
+            }
+
             // A real node (it has the secret) from another address cannot take over the victim's id.
             ManagedChannel elsewhere = channel(cluster.coordinatorPort(), Optional.empty(), Optional.of(nodeCredentials(cluster, cluster.nodeSettings(), posingAsVictim)),
                     "127.0.0.2");
@@ -198,7 +229,7 @@ class NodeAuthenticationTest {
                 worker = client.workers().get(0);
             }
             Map<String, String> clientCertificate = new HashMap<>(certificates.clientSettings());
-            clientCertificate.put("cachet.network.tls.keystore.path", certificates.clientKeyStore(io.cachet.certs.CertificateFiles.StoreFormat.PKCS12).toString());
+            clientCertificate.put("cachet.network.tls.keystore.path", certificates.clientKeyStore(CertificateFiles.StoreFormat.PKCS12).toString());
             clientCertificate.put("cachet.network.tls.keystore.password", "${file:" + certificates.keyStorePasswordFile() + "}");
             Map<String, String> nodeCertificate = new HashMap<>(certificates.serverSettings());
             NodeIdentity claim = new NodeIdentity("newcomer", "dc1", "rack1");
@@ -258,7 +289,7 @@ class NodeAuthenticationTest {
         }
     }
 
-    private static io.cachet.rpc.proto.PageResponse fetch(Channel channel) {
+    private static PageResponse fetch(Channel channel) {
         return InternodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .fetchPage(PageRequest.newBuilder().setFileKey("0".repeat(32)).setPageIndex(0).setPath(FILE).build());
     }
@@ -287,7 +318,39 @@ class NodeAuthenticationTest {
     /** What a node built from {@code settings} sends: its identity and, with a cluster secret, a fresh proof per call. */
     private static ClientInterceptor nodeCredentials(MiniCluster cluster, Map<String, String> settings, NodeIdentity identity) {
         CachetConfig config = TestPki.config(settings);
-        return NodeSecurity.of(config, ConnectionPolicy.of(TlsSettings.from(config), identity.dc(), identity.rack()), Optional.empty()).credentials(identity);
+        return NodeSecurity.ofWorker(config, ConnectionPolicy.of(TlsSettings.from(config), identity.dc(), identity.rack()), Optional.empty(), identity.id())
+                .credentialsToCoordinator(identity);
+    }
+
+    /** The headers a node's heartbeat {@code request} would carry, taken before anything is sent. */
+    private static Metadata intercepted(Channel channel, ClientInterceptor credentials, HeartbeatRequest request) {
+        AtomicReference<Metadata> taken = new AtomicReference<>();
+        ClientInterceptor takeAndDrop = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void start(Listener<R> listener, Metadata headers) {
+                        Metadata copy = new Metadata();
+                        copy.merge(headers);
+                        taken.set(copy);
+                        listener.onClose(Status.CANCELLED.withDescription("taken off the wire"), new Metadata());
+                    }
+
+                    @Override
+                    public void request(int count) {}
+
+                    @Override
+                    public void sendMessage(Q message) {}
+
+                    @Override
+                    public void halfClose() {}
+                };
+            }
+        };
+        assertThatThrownBy(() -> CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(ClientInterceptors.intercept(channel, takeAndDrop), credentials))
+                .heartbeat(request)).hasMessageContaining("taken off the wire");
+        return taken.get();
     }
 
     private static ClientInterceptor capture(AtomicReference<Metadata> captured) {
@@ -323,7 +386,7 @@ class NodeAuthenticationTest {
         if (sourceAddress != null) {
             builder.localSocketPicker(new NettyChannelBuilder.LocalSocketPicker() {
                 @Override
-                public SocketAddress createSocketAddress(SocketAddress remoteAddress, io.grpc.Attributes attributes) {
+                public SocketAddress createSocketAddress(SocketAddress remoteAddress, Attributes attributes) {
                     return new InetSocketAddress(sourceAddress, 0);
                 }
             });

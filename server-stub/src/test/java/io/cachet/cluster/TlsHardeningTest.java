@@ -2,8 +2,8 @@ package io.cachet.cluster;
 
 import io.cachet.certs.CertificateFiles.KeyEncoding;
 import io.cachet.minicluster.MiniCluster;
-import io.cachet.tls.OpenSslClient;
 import io.cachet.testing.Eventually;
+import io.cachet.tls.OpenSslClient;
 import io.cachet.tls.TestPki;
 import io.cachet.worker.WorkerServer;
 import org.junit.jupiter.api.Timeout;
@@ -15,8 +15,10 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
+
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +91,7 @@ class TlsHardeningTest {
             WorkerServer worker = cluster.workerServer(0);
             for (int port : List.of(worker.dataPort(), worker.rpcPort())) {
                 for (String version : List.of("-tls1_2", "-tls1_3")) {
-                    List<String> options = new java.util.ArrayList<>(List.of("-CAfile", pki.caPem().toString(), "-cert", foreign[0].toString(), "-key", foreign[1].toString(), version));
+                    List<String> options = new ArrayList<>(List.of("-CAfile", pki.caPem().toString(), "-cert", foreign[0].toString(), "-key", foreign[1].toString(), version));
                     if (port == worker.rpcPort()) {
                         options.addAll(List.of("-alpn", "h2"));
                     }

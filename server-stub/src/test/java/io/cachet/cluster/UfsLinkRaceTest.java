@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -63,7 +64,7 @@ class UfsLinkRaceTest {
             AtomicInteger readsServed = new AtomicInteger();
             AtomicInteger writesDone = new AtomicInteger();
             AtomicInteger listsServed = new AtomicInteger();
-            List<String> leaks = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<String> leaks = Collections.synchronizedList(new ArrayList<>());
             ExecutorService threads = Executors.newFixedThreadPool(3);
             try {
                 Future<?> flipper = threads.submit(() -> {

@@ -1,8 +1,10 @@
 package io.cachet.cluster;
 
 import io.cachet.client.CachetClient;
+import io.cachet.client.FileStatus;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
+import io.cachet.testing.Eventually;
 import io.cachet.tls.TestPki;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsSettings;
@@ -17,22 +19,24 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import io.cachet.client.FileStatus;
-import io.cachet.testing.Eventually;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,7 +69,7 @@ class WriteAtomicityTest {
             assertThat(client.list("/atomic")).hasSize(1);
         }
         finally {
-            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -112,7 +116,7 @@ class WriteAtomicityTest {
             }
         }
         finally {
-            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -143,7 +147,7 @@ class WriteAtomicityTest {
             Eventually.await("an orphan older than cachet.worker.abandoned.write.age is swept away", () -> !Files.exists(orphan));
         }
         finally {
-            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -152,12 +156,12 @@ class WriteAtomicityTest {
         try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).start();
                 CachetClient first = cluster.newClient();
                 CachetClient second = cluster.newClient()) {
-            java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(2);
+            ExecutorService writers = Executors.newFixedThreadPool(2);
             try {
                 for (int round = 0; round < 40; round++) {
                     String folder = "/together/round-" + round + "/part";
-                    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
-                    List<java.util.concurrent.Future<byte[]>> writes = List.of(
+                    CyclicBarrier start = new CyclicBarrier(2);
+                    List<Future<byte[]>> writes = List.of(
                             writers.submit(() -> {
                                 start.await();
                                 return ClusterFiles.write(first, folder + "/a.bin", 50_000);
@@ -166,8 +170,8 @@ class WriteAtomicityTest {
                                 start.await();
                                 return ClusterFiles.write(second, folder + "/b.bin", 50_000);
                             }));
-                    for (java.util.concurrent.Future<byte[]> write : writes) {
-                        write.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    for (Future<byte[]> write : writes) {
+                        write.get(60, TimeUnit.SECONDS);
                     }
                     assertThat(ClusterFiles.read(first, folder + "/a.bin")).isEqualTo(ClusterFiles.content(folder + "/a.bin", 50_000));
                     assertThat(ClusterFiles.read(first, folder + "/b.bin")).isEqualTo(ClusterFiles.content(folder + "/b.bin", 50_000));

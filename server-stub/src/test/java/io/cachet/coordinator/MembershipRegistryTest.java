@@ -6,6 +6,7 @@ import io.cachet.server.ProvenNode;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -91,7 +92,7 @@ class MembershipRegistryTest {
         clock.addAndGet(duration.toNanos());
     }
 
-    private java.util.List<String> workers() {
+    private List<String> workers() {
         return registry.snapshot().getWorkersList().stream().map(WorkerInfo::getId).toList();
     }
 }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -75,7 +76,7 @@ class EtcdTlsTest {
         try (EtcdServer tls = EtcdServer.startTls(directory.resolve("tls"), serverTls(pki, List.of("localhost", "127.0.0.1"), Optional.empty()))) {
             String asPlaintext = tls.endpoint().replace("https://", "http://");
             Map<String, String> settings = new HashMap<>();
-            settings.put(CachetKeys.MEMBERSHIP_STORE.name(), MembershipStore.ETCD.name().toLowerCase(java.util.Locale.ROOT));
+            settings.put(CachetKeys.MEMBERSHIP_STORE.name(), MembershipStore.ETCD.name().toLowerCase(Locale.ROOT));
             settings.put(CachetKeys.ETCD_ENDPOINTS.name(), asPlaintext);
             settings.put(CachetKeys.ETCD_TIMEOUT.name(), "5s");
             assertRefused(settings, asPlaintext, "speaks TLS", "https:// in " + CachetKeys.ETCD_ENDPOINTS.name());

@@ -23,6 +23,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ class KubernetesManifestsTest {
                 .as("the workers' probes reach their metrics port").isEqualTo(Integer.parseInt(settings.get(CachetKeys.WORKER_METRICS_PORT.name())));
         // The root file system is read-only: what a worker writes must be mounted.
         assertThat(mounts(workerPod)).containsKeys(settings.get(CachetKeys.WORKER_CACHE_DIR.name()),
-                Path.of(java.net.URI.create(settings.get(CachetKeys.WORKER_UFS_ROOT.name()))).toString(), "/tmp");
+                Path.of(URI.create(settings.get(CachetKeys.WORKER_UFS_ROOT.name()))).toString(), "/tmp");
         assertThat(mounts(coordinatorPod)).containsKey("/tmp");
 
         for (Map<String, Object> pod : pods) {

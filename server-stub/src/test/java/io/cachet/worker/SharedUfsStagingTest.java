@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -56,7 +57,7 @@ class SharedUfsStagingTest {
                 Path root = Files.createDirectories(directory.resolve("root-" + round));
                 UfsRoot ufs = UfsRoot.of(root.toString(), "worker-a");
                 CyclicBarrier start = new CyclicBarrier(4);
-                List<Future<?>> writes = new java.util.ArrayList<>();
+                List<Future<?>> writes = new ArrayList<>();
                 for (int writer = 0; writer < 4; writer++) {
                     String name = "/file-" + writer;
                     writes.add(writers.submit(() -> {

@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -73,7 +74,7 @@ final class CachetDriverPlugin implements DriverPlugin {
         CachetMetrics.register(pluginContext.metricRegistry());
     }
 
-    private static String pem(java.util.List<X509Certificate> certificates) {
+    private static String pem(List<X509Certificate> certificates) {
         StringWriter text = new StringWriter();
         Base64.Encoder encoder = Base64.getMimeEncoder(64, new byte[] {'\n'});
         for (X509Certificate certificate : certificates) {

@@ -1,5 +1,6 @@
 package io.cachet.spark;
 
+import com.codahale.metrics.Gauge;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.tls.TestPki;
 import org.apache.spark.SparkEnv;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -96,7 +98,7 @@ class LocalSparkTest {
 
         scala.collection.Seq<Source> sources = SparkEnv.get().metricsSystem().getSourcesByName("plugin." + CachetSparkPlugin.class.getName());
         assertThat(sources.isEmpty()).as("the plugin's metrics source is registered").isFalse();
-        Map<String, com.codahale.metrics.Gauge> gauges = sources.head().metricRegistry().getGauges();
+        Map<String, Gauge> gauges = sources.head().metricRegistry().getGauges();
         assertThat(gauges.keySet()).containsAll(CachetMetrics.NAMES);
         assertThat((Long) gauges.get("bytes_written").getValue()).isPositive();
         assertThat((Long) gauges.get("bytes_read").getValue()).isPositive();
@@ -104,7 +106,7 @@ class LocalSparkTest {
         assertThat((Long) gauges.get("operations").getValue()).isPositive();
     }
 
-    public static final class Person implements java.io.Serializable {
+    public static final class Person implements Serializable {
         private int id;
         private String name;
         private int bucket;
@@ -117,11 +119,28 @@ class LocalSparkTest {
             this.bucket = bucket;
         }
 
-        public int getId() { return id; }
-        public void setId(int id) { this.id = id; }
-        public String getName() { return name; }
-        public void setName(String name) { this.name = name; }
-        public int getBucket() { return bucket; }
-        public void setBucket(int bucket) { this.bucket = bucket; }
+        public int getId() {
+            return id;
+        }
+
+        public void setId(int id) {
+            this.id = id;
+        }
+
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+
+        public int getBucket() {
+            return bucket;
+        }
+
+        public void setBucket(int bucket) {
+            this.bucket = bucket;
+        }
     }
 }

@@ -1,9 +1,8 @@
 package io.cachet.spark;
 
+import io.cachet.minicluster.MiniCluster;
 import io.cachet.testing.Eventually;
 import io.cachet.testing.LeakDetection;
-
-import io.cachet.minicluster.MiniCluster;
 
 import java.io.File;
 import java.io.IOException;

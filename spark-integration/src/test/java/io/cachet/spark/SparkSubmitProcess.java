@@ -95,5 +95,4 @@ final class SparkSubmitProcess {
         environment.putAll(extra);
     }
 
-
 }

@@ -4,6 +4,8 @@ import io.trino.spi.connector.ColumnHandle;
 import io.trino.spi.connector.ColumnMetadata;
 import io.trino.spi.type.Type;
 
+import java.util.Optional;
+
 import static java.util.Objects.requireNonNull;
 
 /** A column of a table: a field of its files, or a partition key taken from {@code key=value} folder names. */
@@ -17,7 +19,7 @@ public record CachetColumnHandle(String name, Type type, boolean partitionKey) i
         return ColumnMetadata.builder()
                 .setName(name)
                 .setType(type)
-                .setComment(partitionKey ? java.util.Optional.of("partition key") : java.util.Optional.empty())
+                .setComment(partitionKey ? Optional.of("partition key") : Optional.empty())
                 .build();
     }
 }

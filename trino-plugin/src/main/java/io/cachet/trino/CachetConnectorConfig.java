@@ -1,10 +1,10 @@
 package io.cachet.trino;
 
-import io.cachet.conf.CachetKeys;
 import io.airlift.configuration.Config;
 import io.airlift.configuration.ConfigDescription;
 import io.airlift.units.DataSize;
 import io.airlift.units.MinDataSize;
+import io.cachet.conf.CachetKeys;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 

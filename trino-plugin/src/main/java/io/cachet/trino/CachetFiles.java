@@ -8,7 +8,6 @@ import io.trino.spi.TrinoException;
 
 import java.io.IOException;
 
-
 /**
  * The catalog's Cachet client, connected on first use: a Trino server starts and lists its catalogs
  * even while a Cachet cluster is down, and the first query says why it cannot reach it.

@@ -1,6 +1,8 @@
 package io.cachet.trino;
 
 import io.cachet.client.CachetInputStream;
+import io.trino.spi.Page;
+import io.trino.spi.block.Block;
 import io.trino.spi.block.BlockBuilder;
 import io.trino.spi.connector.ConnectorPageSource;
 import io.trino.spi.connector.SourcePage;
@@ -73,11 +75,11 @@ final class CsvPageSource implements ConnectorPageSource {
         }
         finished = !records.hasNext();
         readNanos += System.nanoTime() - start;
-        io.trino.spi.block.Block[] blocks = new io.trino.spi.block.Block[builders.length];
+        Block[] blocks = new Block[builders.length];
         for (int i = 0; i < builders.length; i++) {
             blocks[i] = builders[i].build();
         }
-        return pages.assemble(SourcePage.create(new io.trino.spi.Page(rows, blocks)));
+        return pages.assemble(SourcePage.create(new Page(rows, blocks)));
     }
 
     @Override

@@ -56,6 +56,14 @@ final class ParquetColumns {
         }).toList();
     }
 
+    private static Type timestampType(LogicalTypeAnnotation.TimeUnit unit) {
+        return switch (unit) {
+            case MILLIS -> TimestampType.TIMESTAMP_MILLIS;
+            case MICROS -> TimestampType.TIMESTAMP_MICROS;
+            case NANOS -> TimestampType.TIMESTAMP_NANOS;
+        };
+    }
+
     private static Type trinoType(String path, org.apache.parquet.schema.Type field) {
         if (!field.isPrimitive()) {
             throw new TrinoException(NOT_SUPPORTED, "Column %s of %s is nested (%s): the Cachet connector reads flat Parquet schemas".formatted(field.getName(), path, field));
@@ -78,11 +86,7 @@ final class ParquetColumns {
             }
             case INT64 -> {
                 if (logical instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation timestamp) {
-                    yield switch (timestamp.getUnit()) {
-                        case MILLIS -> TimestampType.TIMESTAMP_MILLIS;
-                        case MICROS -> TimestampType.TIMESTAMP_MICROS;
-                        case NANOS -> TimestampType.TIMESTAMP_NANOS;
-                    };
+                    yield timestampType(timestamp.getUnit());
                 }
                 yield BigintType.BIGINT;
             }

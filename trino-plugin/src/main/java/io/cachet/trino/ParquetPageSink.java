@@ -1,5 +1,6 @@
 package io.cachet.trino;
 
+import io.airlift.slice.Slice;
 import io.cachet.client.CachetOutputStream;
 import io.trino.parquet.writer.ParquetSchemaConverter;
 import io.trino.parquet.writer.ParquetWriter;
@@ -7,7 +8,6 @@ import io.trino.parquet.writer.ParquetWriterOptions;
 import io.trino.spi.Page;
 import io.trino.spi.connector.ConnectorPageSink;
 import io.trino.spi.type.Type;
-import io.airlift.slice.Slice;
 import org.apache.parquet.format.CompressionCodec;
 
 import java.io.IOException;

@@ -7,7 +7,6 @@ import io.trino.spi.connector.SourcePage;
 
 import java.io.IOException;
 
-
 /**
  * Pages of the row groups a split owns, from trino-parquet's reader. Columns the file lacks are NULL;
  * partition keys come from the split.

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -134,7 +135,7 @@ final class TableLayout {
 
     void writeDefinition(SchemaTableName name, TableFormat format, List<CachetColumnHandle> columns) {
         Properties definition = new Properties();
-        definition.setProperty("format", format.name().toLowerCase(java.util.Locale.ROOT));
+        definition.setProperty("format", format.name().toLowerCase(Locale.ROOT));
         definition.setProperty("columns", String.join(", ", columns.stream().filter(column -> !column.partitionKey())
                 .map(column -> column.name() + " " + column.type().getDisplayName()).toList()));
         StringWriter text = new StringWriter();
@@ -192,7 +193,7 @@ final class TableLayout {
     }
 
     private CachetTableHandle fromDefinition(SchemaTableName name, Properties definition) {
-        String format = definition.getProperty("format", "parquet").trim().toUpperCase(java.util.Locale.ROOT);
+        String format = definition.getProperty("format", "parquet").trim().toUpperCase(Locale.ROOT);
         TableFormat tableFormat;
         try {
             tableFormat = TableFormat.valueOf(format);

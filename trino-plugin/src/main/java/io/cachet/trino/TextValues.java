@@ -1,5 +1,6 @@
 package io.cachet.trino;
 
+import io.trino.spi.StandardErrorCode;
 import io.trino.spi.TrinoException;
 import io.trino.spi.type.BigintType;
 import io.trino.spi.type.BooleanType;
@@ -56,7 +57,7 @@ final class TextValues {
             }
         }
         catch (RuntimeException e) {
-            throw new TrinoException(io.trino.spi.StandardErrorCode.GENERIC_USER_ERROR, "Cannot read '%s' as %s".formatted(text, type.getDisplayName()), e);
+            throw new TrinoException(StandardErrorCode.GENERIC_USER_ERROR, "Cannot read '%s' as %s".formatted(text, type.getDisplayName()), e);
         }
         throw new TrinoException(NOT_SUPPORTED, "Type %s cannot be read from text".formatted(type.getDisplayName()));
     }

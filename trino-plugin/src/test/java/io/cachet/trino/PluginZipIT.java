@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -136,7 +137,7 @@ class PluginZipIT {
             try {
                 return jar.toUri().toURL();
             }
-            catch (java.net.MalformedURLException e) {
+            catch (MalformedURLException e) {
                 throw new IllegalArgumentException(e);
             }
         }

@@ -7,9 +7,9 @@ import io.cachet.tls.TestPki;
 import io.trino.Session;
 import io.trino.execution.QueryStats;
 import io.trino.spi.ErrorCode;
-import io.trino.spi.TrinoException;
 import io.trino.spi.HostAddress;
 import io.trino.spi.QueryId;
+import io.trino.spi.TrinoException;
 import io.trino.spi.connector.Connector;
 import io.trino.spi.connector.ConnectorSplit;
 import io.trino.spi.connector.ConnectorTableHandle;
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static io.trino.testing.TestingConnectorSession.SESSION;
 import static io.trino.testing.TestingSession.testSessionBuilder;
@@ -207,7 +210,7 @@ class TestCachetConnector {
                 .hasMessageContaining("Division by zero");
         assertThat(treeFiles("/sales/guarded")).isEqualTo(before);
         // Trino tells the connector a query is over (cleanupQuery) just after the client hears of the failure.
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!treeFiles("/sales/_cachet_staging").isEmpty() && System.nanoTime() < deadline) {
             sleep(50);
         }
@@ -248,8 +251,8 @@ class TestCachetConnector {
     }
 
     private Map<String, String> example(String name) throws IOException {
-        java.util.Properties properties = new java.util.Properties();
-        try (java.io.Reader reader = java.nio.file.Files.newBufferedReader(Path.of("..", "examples", "trino", name))) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(Path.of("..", "examples", "trino", name))) {
             properties.load(reader);
         }
         Map<String, String> catalog = new HashMap<>();
