@@ -132,48 +132,68 @@ class KubernetesManifestsTest {
         writePem(root.resolve("etc/cachet/client"), pki.client("trino"), pki);
         CertificateFiles.writeSecret(Files.createDirectories(root.resolve("etc/cachet/cluster")).resolve("cluster.secret"), "kubernetes-test-cluster-secret");
 
-        Optional<EtcdServer> etcd = Optional.empty();
-        if (settings.containsKey(CachetKeys.ETCD_ENDPOINTS.name())) {
-            Path[] server = pki.pem(pki.server(TestPki.LOOPBACK_HOSTS), KeyEncoding.PKCS8, false);
-            etcd = Optional.of(EtcdServer.startTls(directory.resolve("etcd"), new EtcdServer.Tls(server[0], server[1], Optional.of(pki.caPem()))));
-            writePem(root.resolve("etc/cachet/etcd"), node, pki);
+        List<EtcdServer> etcd = new ArrayList<>();
+        try {
+            if (settings.containsKey(CachetKeys.ETCD_ENDPOINTS.name())) {
+                Path[] server = pki.pem(pki.server(TestPki.LOOPBACK_HOSTS), KeyEncoding.PKCS8, false);
+                etcd.add(EtcdServer.startTls(directory.resolve("etcd"), new EtcdServer.Tls(server[0], server[1], Optional.of(pki.caPem()))));
+                writePem(root.resolve("etc/cachet/etcd"), node, pki);
+            }
+            int coordinatorPort = MiniCluster.freePort();
+            Map<String, String> common = mapped(settings, root);
+            common.put(CachetKeys.COORDINATOR_ADDRESS.name(), "localhost:" + coordinatorPort);
+            etcd.forEach(server -> common.put(CachetKeys.ETCD_ENDPOINTS.name(), server.endpoint()));
+            Map<String, String> coordinator = new HashMap<>(common);
+            coordinator.put(CachetKeys.COORDINATOR_BIND_HOST.name(), "127.0.0.1");
+            coordinator.put(CachetKeys.COORDINATOR_RPC_PORT.name(), String.valueOf(coordinatorPort));
+            coordinator.put(CachetKeys.COORDINATOR_METRICS_PORT.name(), String.valueOf(MiniCluster.freePort()));
+            // Two pods of the StatefulSet: the same settings, each with its own ports (here: one host) and its own volume.
+            Map<String, String> first = workerPod(common, root.resolve("var/cachet/pod-0"));
+            Map<String, String> second = workerPod(common, root.resolve("var/cachet/pod-1"));
+            Map<String, String> environment = podEnvironment(podTemplate(documents, "StatefulSet"));
+            try (CoordinatorServer coordinatorServer = CoordinatorServer.start(config(coordinator, podEnvironment(podTemplate(documents, "Deployment"))));
+                    WorkerServer firstWorker = WorkerServer.start(config(first, environment));
+                    WorkerServer secondWorker = WorkerServer.start(config(second, environment));
+                    CachetClient client = CachetClient.connect(config(trinoCatalog(overlay, root, coordinatorPort), Map.of()))) {
+                Eventually.await("both workers listed", () -> {
+                    client.refreshMembership();
+                    return client.workers().size() == 2;
+                });
+                assertThat(client.tlsEnabled()).isTrue();
+                Map<String, byte[]> written = new HashMap<>();
+                for (int i = 0; written.size() < 8; i++) {
+                    String path = "/kubernetes/" + overlay + "/file-" + i;
+                    byte[] content = ("written through the " + overlay + " overlay's settings, file " + i).getBytes(StandardCharsets.UTF_8);
+                    try (var out = client.create(path, true, true)) {
+                        out.write(content);
+                    }
+                    written.put(path, content);
+                }
+                for (Map.Entry<String, byte[]> file : written.entrySet()) {
+                    try (var in = client.open(file.getKey())) {
+                        assertThat(in.readAllBytes()).isEqualTo(file.getValue());
+                    }
+                }
+                assertThat(firstWorker.connections().tlsHandshakes()).as("the client's connections to the first pod were TLS").isPositive();
+                assertThat(secondWorker.connections().tlsHandshakes()).as("the client's connections to the second pod were TLS").isPositive();
+            }
         }
-        int coordinatorPort = MiniCluster.freePort();
-        Map<String, String> common = mapped(settings, root);
-        common.put(CachetKeys.COORDINATOR_ADDRESS.name(), "localhost:" + coordinatorPort);
-        etcd.ifPresent(server -> common.put(CachetKeys.ETCD_ENDPOINTS.name(), server.endpoint()));
-        Map<String, String> coordinator = new HashMap<>(common);
-        coordinator.put(CachetKeys.COORDINATOR_BIND_HOST.name(), "127.0.0.1");
-        coordinator.put(CachetKeys.COORDINATOR_RPC_PORT.name(), String.valueOf(coordinatorPort));
-        coordinator.put(CachetKeys.COORDINATOR_METRICS_PORT.name(), String.valueOf(MiniCluster.freePort()));
+        finally {
+            for (EtcdServer server : etcd) {
+                server.close();
+            }
+        }
+    }
+
+    private static Map<String, String> workerPod(Map<String, String> common, Path volume) {
         Map<String, String> worker = new HashMap<>(common);
         worker.put(CachetKeys.WORKER_BIND_HOST.name(), "127.0.0.1");
         worker.put(CachetKeys.WORKER_RPC_PORT.name(), String.valueOf(MiniCluster.freePort()));
         worker.put(CachetKeys.WORKER_DATA_PORT.name(), String.valueOf(MiniCluster.freePort()));
         worker.put(CachetKeys.WORKER_METRICS_PORT.name(), String.valueOf(MiniCluster.freePort()));
         worker.put(CachetKeys.WORKER_CACHE_SIZE.name(), "64MiB");
-        try (CoordinatorServer coordinatorServer = CoordinatorServer.start(config(coordinator, podEnvironment(podTemplate(documents, "Deployment"))));
-                WorkerServer workerServer = WorkerServer.start(config(worker, podEnvironment(podTemplate(documents, "StatefulSet"))));
-                CachetClient client = CachetClient.connect(config(trinoCatalog(overlay, root, coordinatorPort), Map.of()))) {
-            Eventually.await("the worker listed", () -> {
-                client.refreshMembership();
-                return client.workers().size() == 1;
-            });
-            assertThat(client.tlsEnabled()).isTrue();
-            byte[] content = ("written through the " + overlay + " overlay's settings").getBytes(StandardCharsets.UTF_8);
-            try (var out = client.create("/kubernetes/" + overlay, true, true)) {
-                out.write(content);
-            }
-            try (var in = client.open("/kubernetes/" + overlay)) {
-                assertThat(in.readAllBytes()).isEqualTo(content);
-            }
-            assertThat(workerServer.connections().tlsHandshakes()).as("the client's connections were TLS").isPositive();
-        }
-        finally {
-            if (etcd.isPresent()) {
-                etcd.get().close();
-            }
-        }
+        worker.put(CachetKeys.WORKER_CACHE_DIR.name(), volume.resolve("cache").toString());
+        return worker;
     }
 
     /**
