@@ -4,12 +4,10 @@ import com.google.inject.Inject;
 import io.cachet.client.CachetClient;
 import io.cachet.client.CachetInputStream;
 import io.cachet.client.FileStatus;
-import io.trino.spi.TrinoException;
 import io.trino.spi.connector.ColumnHandle;
 import io.trino.spi.connector.SchemaTableName;
 import io.trino.spi.predicate.Domain;
 import io.trino.spi.predicate.TupleDomain;
-import io.trino.spi.type.Type;
 import io.trino.spi.type.TypeManager;
 import io.trino.spi.type.VarcharType;
 
@@ -24,22 +22,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-
-import static io.trino.spi.StandardErrorCode.GENERIC_USER_ERROR;
 
 /**
  * Where tables live in Cachet and what they hold: a schema is a top-level folder, a table a folder
  * below it, data files sit in the table folder or in Hive-style {@code key=value} partition folders,
  * and names starting with {@code _} or {@code .} are not data. A table's columns come from its
- * definition file {@code _table.properties} (format, typed columns, partition keys) or, without one,
- * from its first data file: the Parquet footer, or the CSV header (all varchar).
+ * definition file ({@link TableDefinition}) or, without one, from its first data file: the Parquet
+ * footer, or the CSV header (all varchar).
  */
 final class TableLayout {
-    static final String DEFINITION_FILE = "_table.properties";
     private static final String STAGING_FOLDER = "_cachet_staging";
 
     private final CachetFiles files;
@@ -109,7 +103,7 @@ final class TableLayout {
             }
             Optional<Properties> definition = readDefinition(path);
             if (definition.isPresent()) {
-                return Optional.of(fromDefinition(name, definition.get()));
+                return Optional.of(TableDefinition.parse(name, definition.get(), typeManager));
             }
             return discover(name);
         }
@@ -134,14 +128,10 @@ final class TableLayout {
     }
 
     void writeDefinition(SchemaTableName name, TableFormat format, List<CachetColumnHandle> columns) {
-        Properties definition = new Properties();
-        definition.setProperty("format", format.name().toLowerCase(Locale.ROOT));
-        definition.setProperty("columns", String.join(", ", columns.stream().filter(column -> !column.partitionKey())
-                .map(column -> column.name() + " " + column.type().getDisplayName()).toList()));
         StringWriter text = new StringWriter();
         try {
-            definition.store(text, "Cachet table " + name);
-            try (OutputStream out = client().create(tablePath(name) + "/" + DEFINITION_FILE, true, true)) {
+            TableDefinition.of(format, columns).store(text, "Cachet table " + name);
+            try (OutputStream out = client().create(tablePath(name) + "/" + TableDefinition.FILE_NAME, true, true)) {
                 out.write(text.toString().getBytes(StandardCharsets.UTF_8));
             }
         }
@@ -192,74 +182,6 @@ final class TableLayout {
         return domain == null || domain.includesNullableValue(TextValues.parse(key.type(), value));
     }
 
-    private CachetTableHandle fromDefinition(SchemaTableName name, Properties definition) {
-        String format = definition.getProperty("format", "parquet").trim().toUpperCase(Locale.ROOT);
-        TableFormat tableFormat;
-        try {
-            tableFormat = TableFormat.valueOf(format);
-        }
-        catch (IllegalArgumentException e) {
-            throw new TrinoException(GENERIC_USER_ERROR, "Table %s: format=%s in %s is not parquet or csv".formatted(name, format, DEFINITION_FILE));
-        }
-        Map<String, Type> declared = new LinkedHashMap<>();
-        for (String column : topLevelCommaList(definition.getProperty("columns", ""))) {
-            String[] parts = column.split("\\s+", 2);
-            if (parts.length != 2) {
-                throw new TrinoException(GENERIC_USER_ERROR, "Table %s: column '%s' in %s needs a name and a type, like 'price double'".formatted(name, column, DEFINITION_FILE));
-            }
-            declared.put(parts[0], type(name, parts[1], tableFormat));
-        }
-        List<String> partitionKeys = topLevelCommaList(definition.getProperty("partitioned_by", ""));
-        List<CachetColumnHandle> columns = new ArrayList<>();
-        declared.forEach((column, type) -> {
-            if (!partitionKeys.contains(column)) {
-                columns.add(new CachetColumnHandle(column, type, false));
-            }
-        });
-        for (String key : partitionKeys) {
-            columns.add(new CachetColumnHandle(key, declared.getOrDefault(key, VarcharType.VARCHAR), true));
-        }
-        return new CachetTableHandle(name, tableFormat, columns, TupleDomain.all());
-    }
-
-    private Type type(SchemaTableName table, String sqlType, TableFormat format) {
-        Type type;
-        try {
-            type = typeManager.fromSqlType(sqlType.trim());
-        }
-        catch (RuntimeException e) {
-            throw new TrinoException(GENERIC_USER_ERROR, "Table %s: unknown type '%s' in %s".formatted(table, sqlType.trim(), DEFINITION_FILE), e);
-        }
-        if (format == TableFormat.CSV && !TextValues.readable(type)) {
-            throw new TrinoException(GENERIC_USER_ERROR, "Table %s: CSV columns can be %s, not %s".formatted(table, TextValues.READABLE, sqlType.trim()));
-        }
-        return type;
-    }
-
-    /** "a bigint, b decimal(10,2)" -> ["a bigint", "b decimal(10,2)"]: commas inside parentheses belong to a type. */
-    static List<String> topLevelCommaList(String text) {
-        List<String> items = new ArrayList<>();
-        int depth = 0;
-        int start = 0;
-        for (int i = 0; i <= text.length(); i++) {
-            char c = i < text.length() ? text.charAt(i) : ',';
-            if (c == '(') {
-                depth++;
-            }
-            else if (c == ')') {
-                depth--;
-            }
-            else if (c == ',' && depth == 0) {
-                String item = text.substring(start, Math.min(i, text.length())).trim();
-                if (!item.isEmpty()) {
-                    items.add(item);
-                }
-                start = i + 1;
-            }
-        }
-        return items;
-    }
-
     /** Without a definition: partition keys from the folder names down to the first data file, columns from that file. */
     private Optional<CachetTableHandle> discover(SchemaTableName name) throws IOException {
         List<String> partitionKeys = new ArrayList<>();
@@ -308,7 +230,7 @@ final class TableLayout {
     }
 
     private Optional<Properties> readDefinition(String tablePath) throws IOException {
-        try (CachetInputStream in = client().open(tablePath + "/" + DEFINITION_FILE)) {
+        try (CachetInputStream in = client().open(tablePath + "/" + TableDefinition.FILE_NAME)) {
             Properties definition = new Properties();
             definition.load(new StringReader(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
             return Optional.of(definition);

@@ -1,10 +1,10 @@
 package io.cachet.hadoop;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.contract.AbstractContractSeekTest;
+import org.apache.hadoop.fs.contract.AbstractContractMkdirTest;
 import org.apache.hadoop.fs.contract.AbstractFSContract;
 
-class TestCachetContractSeek extends AbstractContractSeekTest {
+class CachetContractMkdirTest extends AbstractContractMkdirTest {
     @Override
     protected AbstractFSContract createContract(Configuration conf) {
         return new CachetContract(conf);

@@ -10,7 +10,7 @@ import static io.airlift.configuration.testing.ConfigAssertions.assertRecordedDe
 import static io.airlift.configuration.testing.ConfigAssertions.recordDefaults;
 import static io.airlift.units.DataSize.Unit.MEGABYTE;
 
-class TestCachetConnectorConfig {
+class CachetConnectorConfigTest {
     @Test
     void defaults() {
         assertRecordedDefaults(recordDefaults(CachetConnectorConfig.class)

@@ -11,7 +11,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class TestCachetPluginVersion {
+class CachetPluginVersionTest {
     @Test
     void loadsOnTheTrinoItWasBuiltFor() {
         assertThat(new CachetPlugin().getConnectorFactories()).extracting(ConnectorFactory::getName).containsExactly("cachet");

@@ -1,10 +1,10 @@
 package io.cachet.hadoop;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.contract.AbstractContractUnbufferTest;
+import org.apache.hadoop.fs.contract.AbstractContractAppendTest;
 import org.apache.hadoop.fs.contract.AbstractFSContract;
 
-class TestCachetContractUnbuffer extends AbstractContractUnbufferTest {
+class CachetContractAppendTest extends AbstractContractAppendTest {
     @Override
     protected AbstractFSContract createContract(Configuration conf) {
         return new CachetContract(conf);

@@ -4,7 +4,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.contract.AbstractContractRenameTest;
 import org.apache.hadoop.fs.contract.AbstractFSContract;
 
-class TestCachetContractRename extends AbstractContractRenameTest {
+class CachetContractRenameTest extends AbstractContractRenameTest {
     @Override
     protected AbstractFSContract createContract(Configuration conf) {
         return new CachetContract(conf);

@@ -1,10 +1,10 @@
 package io.cachet.hadoop;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.contract.AbstractContractAppendTest;
+import org.apache.hadoop.fs.contract.AbstractContractGetFileStatusTest;
 import org.apache.hadoop.fs.contract.AbstractFSContract;
 
-class TestCachetContractAppend extends AbstractContractAppendTest {
+class CachetContractGetFileStatusTest extends AbstractContractGetFileStatusTest {
     @Override
     protected AbstractFSContract createContract(Configuration conf) {
         return new CachetContract(conf);

@@ -1,10 +1,10 @@
 package io.cachet.hadoop;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.contract.AbstractContractSetTimesTest;
+import org.apache.hadoop.fs.contract.AbstractContractCopyFromLocalTest;
 import org.apache.hadoop.fs.contract.AbstractFSContract;
 
-class TestCachetContractSetTimes extends AbstractContractSetTimesTest {
+class CachetContractCopyFromLocalTest extends AbstractContractCopyFromLocalTest {
     @Override
     protected AbstractFSContract createContract(Configuration conf) {
         return new CachetContract(conf);

@@ -1,10 +1,10 @@
 package io.cachet.hadoop;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.contract.AbstractContractRootDirectoryTest;
+import org.apache.hadoop.fs.contract.AbstractContractSeekTest;
 import org.apache.hadoop.fs.contract.AbstractFSContract;
 
-class TestCachetContractRootDirectory extends AbstractContractRootDirectoryTest {
+class CachetContractSeekTest extends AbstractContractSeekTest {
     @Override
     protected AbstractFSContract createContract(Configuration conf) {
         return new CachetContract(conf);

@@ -56,7 +56,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * tables by Trino itself.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TestCachetConnector {
+class CachetConnectorTest {
     private static final List<String> WORKER_HOSTS = List.of("127.0.0.1", "127.0.0.2");
 
     @TempDir

@@ -9,8 +9,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Vectored reads through Hadoop's default implementation (positioned reads), with heap and direct buffers. */
 @ParameterizedClass(name = "buffer-{0}")
 @MethodSource("params")
-class TestCachetContractVectoredRead extends AbstractContractVectoredReadTest {
-    TestCachetContractVectoredRead(String bufferType) {
+class CachetContractVectoredReadTest extends AbstractContractVectoredReadTest {
+    CachetContractVectoredReadTest(String bufferType) {
         super(bufferType);
     }
 
