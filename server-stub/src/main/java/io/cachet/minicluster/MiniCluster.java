@@ -202,6 +202,11 @@ public final class MiniCluster implements AutoCloseable {
         coordinator = startCoordinator();
     }
 
+    /** Where a coordinator in a process of its own writes its log. */
+    public Path coordinatorLog() {
+        return directory.resolve("coordinator.log");
+    }
+
     public Path workerCacheDirectory(int index) {
         return directory.resolve("worker-" + index);
     }
@@ -238,7 +243,7 @@ public final class MiniCluster implements AutoCloseable {
 
     private Node startCoordinator() throws IOException {
         return separateProcesses
-                ? ProcessNode.start("coordinator", serverClasspath, nodeProperties(coordinatorSettings()), directory.resolve("coordinator.log"), coordinatorPort)
+                ? ProcessNode.start("coordinator", serverClasspath, nodeProperties(coordinatorSettings()), coordinatorLog(), coordinatorPort)
                 : InProcessNode.of(CoordinatorServer.start(isolatedConfig(nodeProperties(coordinatorSettings()), "MiniCluster coordinator")), coordinatorPort);
     }
 

@@ -6,13 +6,11 @@ import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.proto.JobStatus;
 import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.InternodePeers;
-import io.cachet.tls.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.FileNotFoundException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,80 +32,78 @@ class CacheJobsTest {
     // Sizes around page edges, in a tree two levels deep.
     private static final Map<String, Integer> FILES = files();
 
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.tls("Jobs CA");
+
     @Test
-    void loadWarmsTheOwnersCachesAndFreeEmptiesThem(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Jobs CA");
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(3)
-                .properties(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)))
-                .property("cachet.worker.page.size", String.valueOf(PAGE))
-                .start();
-                CachetClient client = cluster.newClient()) {
-            for (Map.Entry<String, Integer> file : FILES.entrySet()) {
-                ClusterFiles.write(client, file.getKey(), file.getValue());
-            }
-            Map<String, Long> pagesPerOwner = new HashMap<>();
-            for (Map.Entry<String, Integer> file : FILES.entrySet()) {
-                pagesPerOwner.merge(client.owner(file.getKey()).id(), pages(file.getValue()), Long::sum);
-            }
-            long totalPages = pagesPerOwner.values().stream().mapToLong(Long::longValue).sum();
-            long totalBytes = FILES.values().stream().mapToLong(Integer::longValue).sum();
-            Map<String, WorkerMetrics> before = metrics(client);
-
-            List<JobStatus> reports = new ArrayList<>();
-            JobStatus loaded = client.load("/warehouse", reports::add);
-
-            assertThat(loaded.getFinished()).isTrue();
-            assertThat(loaded.getFailuresList()).isEmpty();
-            assertThat(loaded.getTotalFiles()).isEqualTo(FILES.size());
-            assertThat(loaded.getFilesDone()).isEqualTo(FILES.size());
-            assertThat(loaded.getTotalBytes()).isEqualTo(totalBytes);
-            assertThat(loaded.getBytesDone()).isEqualTo(totalBytes);
-            assertThat(loaded.getWorkers()).isEqualTo(pagesPerOwner.size());
-            assertThat(loaded.getPagesChanged()).isEqualTo(totalPages);
-            assertThat(reports).as("a report per file and a first and last one").hasSizeGreaterThanOrEqualTo(FILES.size() + 2);
-            assertThat(reports.get(0).getFilesDone()).isZero();
-            assertThat(reports).extracting(JobStatus::getBytesDone).isSorted();
-
-            Map<String, WorkerMetrics> afterLoad = metrics(client);
-            for (Map.Entry<String, Long> owner : pagesPerOwner.entrySet()) {
-                assertThat(afterLoad.get(owner.getKey()).getCachedPages() - before.get(owner.getKey()).getCachedPages())
-                        .as("pages cached on " + owner.getKey()).isEqualTo(owner.getValue());
-            }
-            for (Map.Entry<String, Integer> file : FILES.entrySet()) {
-                assertThat(ClusterFiles.read(client, file.getKey())).isEqualTo(ClusterFiles.content(file.getKey(), file.getValue()));
-            }
-            Map<String, WorkerMetrics> afterRead = metrics(client);
-            for (String owner : pagesPerOwner.keySet()) {
-                assertThat(afterRead.get(owner).getCacheMisses()).as("misses on " + owner + " after the load").isEqualTo(afterLoad.get(owner).getCacheMisses());
-                assertThat(afterRead.get(owner).getCacheHits() - afterLoad.get(owner).getCacheHits()).isEqualTo(pagesPerOwner.get(owner));
-            }
-            for (int i = 0; i < 3; i++) {
-                InternodePeers.Peer coordinator = cluster.workerServer(i).internodePeers().all().stream()
-                        .filter(peer -> peer.id().startsWith("coordinator@")).findFirst().orElseThrow();
-                assertThat(coordinator.tlsCalls()).as("coordinator to worker %d over TLS", i).isPositive();
-                assertThat(coordinator.plaintextCalls()).isZero();
-            }
-
-            JobStatus again = client.load("/warehouse/", status -> {});
-            assertThat(again.getPagesChanged()).as("a second load reads nothing").isZero();
-            assertThat(again.getPagesAlreadyCached()).isEqualTo(totalPages);
-
-            JobStatus freed = client.free("/warehouse", status -> {});
-            assertThat(freed.getFinished()).isTrue();
-            assertThat(freed.getPagesChanged()).isEqualTo(totalPages);
-            Map<String, WorkerMetrics> afterFree = metrics(client);
-            for (String owner : pagesPerOwner.keySet()) {
-                assertThat(afterFree.get(owner).getCachedPages()).as("pages left on " + owner).isEqualTo(before.get(owner).getCachedPages());
-            }
-            String one = "/warehouse/sales/part-2";
-            ClusterFiles.read(client, one);
-            assertThat(client.workerMetrics(client.owner(one)).getCacheMisses())
-                    .as("a freed file is read from the under-file-system again").isGreaterThan(afterFree.get(client.owner(one).id()).getCacheMisses());
-
-            assertThatThrownBy(() -> client.load("/warehouse/missing", status -> {}))
-                    .isInstanceOf(FileNotFoundException.class)
-                    .hasMessageContaining("/warehouse/missing");
+    void loadWarmsTheOwnersCachesAndFreeEmptiesThem() throws Exception {
+        MiniCluster cluster = clusters.start(builder -> builder.workers(3).property("cachet.worker.page.size", String.valueOf(PAGE)));
+        CachetClient client = clusters.client(cluster);
+        for (Map.Entry<String, Integer> file : FILES.entrySet()) {
+            ClusterFiles.write(client, file.getKey(), file.getValue());
         }
+        Map<String, Long> pagesPerOwner = new HashMap<>();
+        for (Map.Entry<String, Integer> file : FILES.entrySet()) {
+            pagesPerOwner.merge(client.owner(file.getKey()).id(), pages(file.getValue()), Long::sum);
+        }
+        long totalPages = pagesPerOwner.values().stream().mapToLong(Long::longValue).sum();
+        long totalBytes = FILES.values().stream().mapToLong(Integer::longValue).sum();
+        Map<String, WorkerMetrics> before = metrics(client);
+
+        List<JobStatus> reports = new ArrayList<>();
+        JobStatus loaded = client.load("/warehouse", reports::add);
+
+        assertThat(loaded.getFinished()).isTrue();
+        assertThat(loaded.getFailuresList()).isEmpty();
+        assertThat(loaded.getTotalFiles()).isEqualTo(FILES.size());
+        assertThat(loaded.getFilesDone()).isEqualTo(FILES.size());
+        assertThat(loaded.getTotalBytes()).isEqualTo(totalBytes);
+        assertThat(loaded.getBytesDone()).isEqualTo(totalBytes);
+        assertThat(loaded.getWorkers()).isEqualTo(pagesPerOwner.size());
+        assertThat(loaded.getPagesChanged()).isEqualTo(totalPages);
+        assertThat(reports).as("a report per file and a first and last one").hasSizeGreaterThanOrEqualTo(FILES.size() + 2);
+        assertThat(reports.get(0).getFilesDone()).isZero();
+        assertThat(reports).extracting(JobStatus::getBytesDone).isSorted();
+
+        Map<String, WorkerMetrics> afterLoad = metrics(client);
+        for (Map.Entry<String, Long> owner : pagesPerOwner.entrySet()) {
+            assertThat(afterLoad.get(owner.getKey()).getCachedPages() - before.get(owner.getKey()).getCachedPages())
+                    .as("pages cached on " + owner.getKey()).isEqualTo(owner.getValue());
+        }
+        for (Map.Entry<String, Integer> file : FILES.entrySet()) {
+            assertThat(ClusterFiles.read(client, file.getKey())).isEqualTo(ClusterFiles.content(file.getKey(), file.getValue()));
+        }
+        Map<String, WorkerMetrics> afterRead = metrics(client);
+        for (String owner : pagesPerOwner.keySet()) {
+            assertThat(afterRead.get(owner).getCacheMisses()).as("misses on " + owner + " after the load").isEqualTo(afterLoad.get(owner).getCacheMisses());
+            assertThat(afterRead.get(owner).getCacheHits() - afterLoad.get(owner).getCacheHits()).isEqualTo(pagesPerOwner.get(owner));
+        }
+        for (int i = 0; i < 3; i++) {
+            InternodePeers.Peer coordinator = cluster.workerServer(i).internodePeers().all().stream()
+                    .filter(peer -> peer.id().startsWith("coordinator@")).findFirst().orElseThrow();
+            assertThat(coordinator.tlsCalls()).as("coordinator to worker %d over TLS", i).isPositive();
+            assertThat(coordinator.plaintextCalls()).isZero();
+        }
+
+        JobStatus again = client.load("/warehouse/", status -> {});
+        assertThat(again.getPagesChanged()).as("a second load reads nothing").isZero();
+        assertThat(again.getPagesAlreadyCached()).isEqualTo(totalPages);
+
+        JobStatus freed = client.free("/warehouse", status -> {});
+        assertThat(freed.getFinished()).isTrue();
+        assertThat(freed.getPagesChanged()).isEqualTo(totalPages);
+        Map<String, WorkerMetrics> afterFree = metrics(client);
+        for (String owner : pagesPerOwner.keySet()) {
+            assertThat(afterFree.get(owner).getCachedPages()).as("pages left on " + owner).isEqualTo(before.get(owner).getCachedPages());
+        }
+        String one = "/warehouse/sales/part-2";
+        ClusterFiles.read(client, one);
+        assertThat(client.workerMetrics(client.owner(one)).getCacheMisses())
+                .as("a freed file is read from the under-file-system again").isGreaterThan(afterFree.get(client.owner(one).id()).getCacheMisses());
+
+        assertThatThrownBy(() -> client.load("/warehouse/missing", status -> {}))
+                .isInstanceOf(FileNotFoundException.class)
+                .hasMessageContaining("/warehouse/missing");
     }
 
     private static Map<String, WorkerMetrics> metrics(CachetClient client) {

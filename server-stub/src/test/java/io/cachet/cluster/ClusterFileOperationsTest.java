@@ -4,13 +4,11 @@ import io.cachet.client.CachetClient;
 import io.cachet.client.CachetInputStream;
 import io.cachet.client.FileStatus;
 import io.cachet.minicluster.MiniCluster;
-import io.cachet.tls.TestPki;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.EOFException;
 import java.io.FileNotFoundException;
@@ -21,11 +19,8 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,10 +33,12 @@ class ClusterFileOperationsTest {
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class OverTls extends Operations {
+        @RegisterExtension
+        static final ClusterFixture clusters = ClusterFixture.tls("Cluster CA");
+
         @Override
-        Map<String, String> properties(Path directory) {
-            TestPki pki = TestPki.create(directory, "Cluster CA");
-            return pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS));
+        ClusterFixture clusters() {
+            return clusters;
         }
 
         @Test
@@ -59,9 +56,12 @@ class ClusterFileOperationsTest {
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class OverPlaintext extends Operations {
+        @RegisterExtension
+        static final ClusterFixture clusters = ClusterFixture.plaintext();
+
         @Override
-        Map<String, String> properties(Path directory) {
-            return Map.of();
+        ClusterFixture clusters() {
+            return clusters;
         }
     }
 
@@ -69,25 +69,15 @@ class ClusterFileOperationsTest {
         MiniCluster cluster;
         CachetClient client;
 
-        abstract Map<String, String> properties(Path directory);
+        /** The nested class's own fixture: its cluster lives as long as the class. */
+        abstract ClusterFixture clusters();
 
         @BeforeAll
-        void startCluster(@TempDir Path directory) throws IOException {
-            Map<String, String> properties = new HashMap<>(properties(directory));
-            properties.put("cachet.worker.page.size", String.valueOf(PAGE));
-            properties.put("cachet.client.read.ahead", String.valueOf(2 * PAGE));
-            cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).properties(properties).start();
-            client = cluster.newClient();
-        }
-
-        @AfterAll
-        void stopCluster() {
-            if (client != null) {
-                client.close();
-            }
-            if (cluster != null) {
-                cluster.close();
-            }
+        void startCluster() throws IOException {
+            cluster = clusters().start(builder -> builder.workers(2)
+                    .property("cachet.worker.page.size", String.valueOf(PAGE))
+                    .property("cachet.client.read.ahead", String.valueOf(2 * PAGE)));
+            client = clusters().client(cluster);
         }
 
         @Test

@@ -2,12 +2,11 @@ package io.cachet.cluster;
 
 import io.cachet.client.CachetClient;
 import io.cachet.minicluster.MiniCluster;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -24,15 +23,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ConfinementTest {
     private static final String SECRET = "outside the root: must never be served";
 
+    @RegisterExtension
+    static final ClusterFixture clusters = ClusterFixture.plaintext();
+
     private Path outside;
     private MiniCluster cluster;
     private CachetClient client;
 
     @BeforeAll
-    void start(@TempDir Path directory) throws IOException {
-        outside = Files.createDirectories(directory.resolve("outside"));
+    void start() throws IOException {
+        outside = Files.createDirectories(clusters.directory().resolve("outside"));
         Files.writeString(outside.resolve("secret.txt"), SECRET);
-        cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).start();
+        cluster = clusters.start(builder -> builder.workers(2));
         Files.createSymbolicLink(cluster.ufsRoot().resolve("escape"), outside);
         Files.createDirectories(cluster.ufsRoot().resolve("inside"));
         Files.createSymbolicLink(cluster.ufsRoot().resolve("inside/link-to-sibling"), cluster.ufsRoot().resolve("inside"));
@@ -40,13 +42,7 @@ class ConfinementTest {
         Files.writeString(cluster.ufsRoot().resolve("listed/real.txt"), "twelve bytes");
         Files.createSymbolicLink(cluster.ufsRoot().resolve("listed/link-out"), outside.resolve("secret.txt"));
         Files.createSymbolicLink(cluster.ufsRoot().resolve("listed/link-in"), Path.of("real.txt"));
-        client = cluster.newClient();
-    }
-
-    @AfterAll
-    void stop() {
-        client.close();
-        cluster.close();
+        client = clusters.client(cluster);
     }
 
     @Test

@@ -10,7 +10,7 @@ import io.cachet.testing.Eventually;
 import io.cachet.tls.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,94 +36,93 @@ class EtcdMembershipTest {
     private static final List<String> PATHS = IntStream.range(0, 30).mapToObj(i -> "/etcd/file-" + i).toList();
     private static final int SIZE = 4096;
 
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.tls("Etcd CA");
+
     @Test
-    void workersJoinAndLeaveThroughTheirLeasesAndANewWorkerTakesOnlyItsShare(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Etcd Cluster CA");
-        try (EtcdServer etcd = startEtcd(pki, directory);
-                MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(3).separateProcesses(true)
-                        .properties(nodeSettings(pki, etcd)).start();
-                CachetClient client = CachetClient.connect(TestPki.config(clientSettings(pki, cluster)))) {
-            assertThat(client.workers()).hasSize(3);
-            for (String path : PATHS) {
-                ClusterFiles.write(client, path, SIZE);
-            }
-            for (String path : PATHS) {
-                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
-            }
-
-            MiniCluster.Node victim = cluster.workers().get(0);
-            String victimId = client.workers().stream().filter(worker -> worker.rpcPort() == victim.rpcPort()).findFirst().orElseThrow().id();
-            List<String> victimPaths = PATHS.stream().filter(path -> owner(client, path).equals(victimId)).toList();
-            assertThat(victimPaths).isNotEmpty();
-
-            Set<String> survivors = survivors(ids(client), victimId);
-            victim.kill();
-            // Its lease runs out with nobody to renew it: etcd deletes the entry, and the client hears of it through its watch
-            // (its scheduled refresh is set to ten minutes, so nothing else would tell it).
-            Eventually.await("the killed worker gone from etcd, the others still listed", () -> ids(client).equals(survivors));
-            for (String path : PATHS) {
-                assertThat(owner(client, path)).isNotEqualTo(victimId);
-                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
-            }
-
-            Map<String, String> ownerBefore = new HashMap<>();
-            PATHS.forEach(path -> ownerBefore.put(path, owner(client, path)));
-            Set<String> before = ids(client);
-            cluster.addWorker();
-            Eventually.await("the new worker listed by etcd", () -> ids(client).size() == 3 && ids(client).containsAll(before));
-            String newcomer = client.workers().stream().map(WorkerAddress::id).filter(id -> !ownerBefore.containsValue(id)).findFirst().orElseThrow();
-            int moved = 0;
-            for (String path : PATHS) {
-                String owner = owner(client, path);
-                if (!owner.equals(ownerBefore.get(path))) {
-                    assertThat(owner).as(path + " may only move to the new worker").isEqualTo(newcomer);
-                    moved++;
-                }
-                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
-            }
-            assertThat(moved).isBetween(1, PATHS.size() - 1);
+    void workersJoinAndLeaveThroughTheirLeasesAndANewWorkerTakesOnlyItsShare() throws Exception {
+        EtcdServer etcd = startEtcd();
+        MiniCluster cluster = clusters.start(builder -> builder.workers(3).separateProcesses(true).properties(etcdSettings(etcd)));
+        CachetClient client = clusters.client(clientSettings(cluster));
+        assertThat(client.workers()).hasSize(3);
+        for (String path : PATHS) {
+            ClusterFiles.write(client, path, SIZE);
         }
+        for (String path : PATHS) {
+            assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
+        }
+
+        MiniCluster.Node victim = cluster.workers().get(0);
+        String victimId = client.workers().stream().filter(worker -> worker.rpcPort() == victim.rpcPort()).findFirst().orElseThrow().id();
+        List<String> victimPaths = PATHS.stream().filter(path -> owner(client, path).equals(victimId)).toList();
+        assertThat(victimPaths).isNotEmpty();
+
+        Set<String> survivors = survivors(ids(client), victimId);
+        victim.kill();
+        // Its lease runs out with nobody to renew it: etcd deletes the entry, and the client hears of it through its watch
+        // (its scheduled refresh is set to ten minutes, so nothing else would tell it).
+        Eventually.await("the killed worker gone from etcd, the others still listed", () -> ids(client).equals(survivors));
+        for (String path : PATHS) {
+            assertThat(owner(client, path)).isNotEqualTo(victimId);
+            assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
+        }
+
+        Map<String, String> ownerBefore = new HashMap<>();
+        PATHS.forEach(path -> ownerBefore.put(path, owner(client, path)));
+        Set<String> before = ids(client);
+        cluster.addWorker();
+        Eventually.await("the new worker listed by etcd", () -> ids(client).size() == 3 && ids(client).containsAll(before));
+        String newcomer = client.workers().stream().map(WorkerAddress::id).filter(id -> !ownerBefore.containsValue(id)).findFirst().orElseThrow();
+        int moved = 0;
+        for (String path : PATHS) {
+            String owner = owner(client, path);
+            if (!owner.equals(ownerBefore.get(path))) {
+                assertThat(owner).as(path + " may only move to the new worker").isEqualTo(newcomer);
+                moved++;
+            }
+            assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
+        }
+        assertThat(moved).isBetween(1, PATHS.size() - 1);
     }
 
     @Test
-    void clientsReadingEtcdKeepWorkingWhileTheCoordinatorIsDownAndNewOnesStart(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Etcd Outage CA");
-        try (EtcdServer etcd = startEtcd(pki, directory);
-                MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).separateProcesses(true)
-                        .properties(nodeSettings(pki, etcd)).start();
-                CachetClient client = CachetClient.connect(TestPki.config(clientSettings(pki, cluster)))) {
-            ClusterFiles.write(client, "/outage/before", SIZE);
+    void clientsReadingEtcdKeepWorkingWhileTheCoordinatorIsDownAndNewOnesStart() throws Exception {
+        EtcdServer etcd = startEtcd();
+        MiniCluster cluster = clusters.start(builder -> builder.workers(2).separateProcesses(true).properties(etcdSettings(etcd)));
+        CachetClient client = clusters.client(clientSettings(cluster));
+        ClusterFiles.write(client, "/outage/before", SIZE);
 
-            cluster.coordinator().kill();
-            assertThat(cluster.coordinator().isAlive()).isFalse();
+        cluster.coordinator().kill();
+        assertThat(cluster.coordinator().isAlive()).isFalse();
 
-            assertThat(ClusterFiles.read(client, "/outage/before")).isEqualTo(ClusterFiles.content("/outage/before", SIZE));
-            for (int i = 0; i < 10; i++) {
-                String path = "/outage/during-" + i;
-                ClusterFiles.write(client, path, SIZE);
-                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
-            }
-            assertThat(client.workers()).hasSize(2);
+        assertThat(ClusterFiles.read(client, "/outage/before")).isEqualTo(ClusterFiles.content("/outage/before", SIZE));
+        for (int i = 0; i < 10; i++) {
+            String path = "/outage/during-" + i;
+            ClusterFiles.write(client, path, SIZE);
+            assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, SIZE));
+        }
+        assertThat(client.workers()).hasSize(2);
 
-            try (CachetClient startedDuringTheOutage = CachetClient.connect(TestPki.config(clientSettings(pki, cluster)))) {
-                assertThat(startedDuringTheOutage.workers()).hasSize(2);
-                assertThat(ClusterFiles.read(startedDuringTheOutage, "/outage/during-3")).isEqualTo(ClusterFiles.content("/outage/during-3", SIZE));
-                ClusterFiles.write(startedDuringTheOutage, "/outage/new-client", SIZE);
-                assertThat(ClusterFiles.read(client, "/outage/new-client")).isEqualTo(ClusterFiles.content("/outage/new-client", SIZE));
-            }
+        try (CachetClient startedDuringTheOutage = CachetClient.connect(TestPki.config(clientSettings(cluster)))) {
+            assertThat(startedDuringTheOutage.workers()).hasSize(2);
+            assertThat(ClusterFiles.read(startedDuringTheOutage, "/outage/during-3")).isEqualTo(ClusterFiles.content("/outage/during-3", SIZE));
+            ClusterFiles.write(startedDuringTheOutage, "/outage/new-client", SIZE);
+            assertThat(ClusterFiles.read(client, "/outage/new-client")).isEqualTo(ClusterFiles.content("/outage/new-client", SIZE));
         }
     }
 
-    private static EtcdServer startEtcd(TestPki pki, Path directory) throws Exception {
+    /** An etcd for this test, with a server certificate from the cluster's CA, stopped after the cluster. */
+    private EtcdServer startEtcd() throws Exception {
+        TestPki pki = clusters.pki();
         Path[] server = pki.pem(pki.server(TestPki.LOOPBACK_HOSTS), KeyEncoding.PKCS8, false);
-        return EtcdServer.startTls(directory.resolve("etcd"), new EtcdServer.Tls(server[0], server[1], Optional.of(pki.caPem())));
+        return clusters.closeAfter(EtcdServer.startTls(clusters.directory().resolve("etcd"), new EtcdServer.Tls(server[0], server[1], Optional.of(pki.caPem()))));
     }
 
-    /** Every node: the cluster's TLS, and etcd reached with the node certificate. */
-    private static Map<String, String> nodeSettings(TestPki pki, EtcdServer etcd) {
-        var node = pki.server(TestPki.LOOPBACK_HOSTS);
-        Map<String, String> settings = new HashMap<>(pki.nodeSettings(node));
-        Path[] pem = pki.pem(node, KeyEncoding.PKCS8, false);
+    /** Every node, over the cluster's TLS: membership in etcd, reached with a node certificate. */
+    private Map<String, String> etcdSettings(EtcdServer etcd) {
+        TestPki pki = clusters.pki();
+        Path[] pem = pki.pem(pki.server(TestPki.LOOPBACK_HOSTS), KeyEncoding.PKCS8, false);
+        Map<String, String> settings = new HashMap<>();
         settings.put(CachetKeys.MEMBERSHIP_STORE.name(), "etcd");
         settings.put(CachetKeys.ETCD_ENDPOINTS.name(), etcd.endpoint());
         settings.put(CachetKeys.ETCD_TLS_CA_PATH.name(), pki.caPem().toString());
@@ -135,9 +134,10 @@ class EtcdMembershipTest {
     }
 
     /** A client: the cluster's client settings (no node certificate), and an etcd client certificate of its own. */
-    private static Map<String, String> clientSettings(TestPki pki, MiniCluster cluster) {
+    private Map<String, String> clientSettings(MiniCluster cluster) {
         Map<String, String> settings = new HashMap<>(cluster.clientProperties());
         assertThat(settings).doesNotContainKey(CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name());
+        TestPki pki = clusters.pki();
         Path[] pem = pki.pem(pki.client("etcd-reader"), KeyEncoding.PKCS8, false);
         settings.put(CachetKeys.ETCD_TLS_CERTIFICATE_PATH.name(), pem[0].toString());
         settings.put(CachetKeys.ETCD_TLS_KEY_PATH.name(), pem[1].toString());

@@ -5,10 +5,9 @@ import io.cachet.minicluster.MiniCluster;
 import io.cachet.tls.TestPki;
 import io.cachet.tls.TlsHandshakeException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,51 +22,51 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * fail, no write may be lost or corrupted, and under "all" no plaintext connection is accepted.
  */
 class LiveMigrationTest {
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.plaintextWithCa("Migration CA");
+
     @Test
-    void plaintextToTlsAndBackWithoutAFailedOperation(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Migration CA");
-        Map<String, String> material = new HashMap<>(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)));
+    void plaintextToTlsAndBackWithoutAFailedOperation() throws Exception {
+        Map<String, String> material = clusters.tlsNodeSettings();
         material.put("cachet.network.tls.enabled", "false");
         Map<String, String> transitional = new HashMap<>(material);
         transitional.put("cachet.network.tls.internode.encryption", "transitional");
-        Map<String, String> all = new HashMap<>(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)));
+        Map<String, String> all = clusters.tlsNodeSettings();
         Map<String, String> backToTransitional = new HashMap<>(all);
         backToTransitional.put("cachet.network.tls.internode.encryption", "transitional");
 
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(3).separateProcesses(true).start()) {
-            String coordinator = "localhost:" + cluster.coordinatorPort();
-            try (ClusterLoad load = ClusterLoad.start(CachetClient.connect(TestPki.config(Map.of("cachet.coordinator.address", coordinator))), "/migration")) {
-                load.awaitOperations(50);
+        MiniCluster cluster = clusters.start(builder -> builder.workers(3).separateProcesses(true));
+        String coordinator = "localhost:" + cluster.coordinatorPort();
+        ClusterLoad load = clusters.closeAfter(ClusterLoad.start(CachetClient.connect(TestPki.config(Map.of("cachet.coordinator.address", coordinator))), "/migration"));
+        load.awaitOperations(50);
 
-                rollingRestart(cluster, material, true);
-                rollingRestart(cluster, transitional, true);
-                Map<String, String> tlsClient = pki.trustSettings();
-                tlsClient.put("cachet.coordinator.address", coordinator);
-                load.switchTo(CachetClient.connect(TestPki.config(tlsClient)));
-                rollingRestart(cluster, all, true);
+        rollingRestart(cluster, material, true);
+        rollingRestart(cluster, transitional, true);
+        Map<String, String> tlsClient = clusters.pki().trustSettings();
+        tlsClient.put("cachet.coordinator.address", coordinator);
+        load.switchTo(CachetClient.connect(TestPki.config(tlsClient)));
+        rollingRestart(cluster, all, true);
 
-                Map<String, String> plaintextClient = Map.of("cachet.coordinator.address", coordinator);
-                assertThatThrownBy(() -> CachetClient.connect(TestPki.config(plaintextClient)))
-                        .as("under all, plaintext is refused").isInstanceOf(TlsHandshakeException.class)
-                        .hasMessageContaining("speaks TLS, and this client has TLS off");
-                load.awaitOperations(load.operations() + 50);
+        Map<String, String> plaintextClient = Map.of("cachet.coordinator.address", coordinator);
+        assertThatThrownBy(() -> CachetClient.connect(TestPki.config(plaintextClient)))
+                .as("under all, plaintext is refused").isInstanceOf(TlsHandshakeException.class)
+                .hasMessageContaining("speaks TLS, and this client has TLS off");
+        load.awaitOperations(load.operations() + 50);
 
-                rollingRestart(cluster, backToTransitional, true);
-                load.switchTo(CachetClient.connect(TestPki.config(plaintextClient)));
-                // Downgrade: workers first, so nothing sends TLS to a node that no longer takes it.
-                rollingRestart(cluster, Map.of(), false);
+        rollingRestart(cluster, backToTransitional, true);
+        load.switchTo(CachetClient.connect(TestPki.config(plaintextClient)));
+        // Downgrade: workers first, so nothing sends TLS to a node that no longer takes it.
+        rollingRestart(cluster, Map.of(), false);
 
-                load.awaitOperations(load.operations() + 50);
-                load.close();
+        load.awaitOperations(load.operations() + 50);
+        load.close();
 
-                load.report("Live migration");
-                assertThat(load.failures()).as("failed client operations").isEmpty();
-                try (CachetClient verifier = CachetClient.connect(TestPki.config(plaintextClient))) {
-                    load.verify(verifier);
-                }
-                assertThat(load.written()).hasSizeGreaterThan(100);
-            }
+        load.report("Live migration");
+        assertThat(load.failures()).as("failed client operations").isEmpty();
+        try (CachetClient verifier = CachetClient.connect(TestPki.config(plaintextClient))) {
+            load.verify(verifier);
         }
+        assertThat(load.written()).hasSizeGreaterThan(100);
     }
 
     /** Applies {@code properties} to every node, one at a time: coordinator first on the way up, last on the way down. */

@@ -18,7 +18,7 @@ import org.assertj.core.api.Assertions;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -65,198 +65,193 @@ class MetricsEndpointTest {
     private static final String DATA_LISTENER = "Data listener";
     private static final HttpClient PLAIN_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
 
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.plaintextWithCa("Metrics CA");
+
     @Test
-    void eachKindOfFailedHandshakeMovesItsCounterByOne(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Metrics CA");
+    void eachKindOfFailedHandshakeMovesItsCounterByOne() throws Exception {
+        TestPki pki = clusters.pki();
         IssuedCertificate revoked = pki.client("revoked-client");
-        Map<String, String> node = new HashMap<>(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)));
+        Map<String, String> node = clusters.tlsNodeSettings();
         node.put(CachetKeys.TLS_CLIENT_AUTH.name(), "required");
         node.put(CachetKeys.TLS_SERVER_PROTOCOLS.name(), "TLSv1.3");
         node.put(CachetKeys.TLS_CRL_PATH.name(), pki.crl(List.of(revoked.leaf())).toString());
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
-            Scraper scraper = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
-            int dataPort = cluster.workerServer(0).dataPort();
-            TestPki rogue = TestPki.create(directory, "Rogue CA");
-            IssuedCertificate expired = pki.ca().issue("expired-client", List.of(), Usage.CLIENT, KeyAlgorithm.EC,
-                    Instant.now().minus(Duration.ofDays(2)), Instant.now().minus(Duration.ofDays(1)));
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).properties(node));
+        Scraper scraper = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
+        int dataPort = cluster.workerServer(0).dataPort();
+        TestPki rogue = TestPki.create(clusters.directory(), "Rogue CA");
+        IssuedCertificate expired = pki.ca().issue("expired-client", List.of(), Usage.CLIENT, KeyAlgorithm.EC,
+                Instant.now().minus(Duration.ofDays(2)), Instant.now().minus(Duration.ofDays(1)));
 
-            assertOneMore(scraper, "untrusted", () -> handshake(pki, Optional.of(rogue.client("rogue")), "TLSv1.3", dataPort));
-            assertOneMore(scraper, "expired", () -> handshake(pki, Optional.of(expired), "TLSv1.3", dataPort));
-            assertOneMore(scraper, "revoked", () -> handshake(pki, Optional.of(revoked), "TLSv1.3", dataPort));
-            assertOneMore(scraper, "no_certificate", () -> handshake(pki, Optional.empty(), "TLSv1.3", dataPort));
-            assertOneMore(scraper, "no_common_protocol", () -> handshake(pki, Optional.of(pki.client("old-client")), "TLSv1.2", dataPort));
-            assertOneMore(scraper, "plaintext", () -> {
-                try (Socket socket = new Socket("127.0.0.1", dataPort)) {
-                    socket.setSoTimeout((int) Eventually.TIMEOUT.toMillis());
-                    OutputStream out = socket.getOutputStream();
-                    out.write(new byte[] {'C', 'A', 'C', 'H', 'E', 'T', 0, 1, 0, 0, 0, 1, 2, 3});
-                    out.flush();
-                    drain(socket.getInputStream());
-                }
-            });
+        assertOneMore(scraper, "untrusted", () -> handshake(pki, Optional.of(rogue.client("rogue")), "TLSv1.3", dataPort));
+        assertOneMore(scraper, "expired", () -> handshake(pki, Optional.of(expired), "TLSv1.3", dataPort));
+        assertOneMore(scraper, "revoked", () -> handshake(pki, Optional.of(revoked), "TLSv1.3", dataPort));
+        assertOneMore(scraper, "no_certificate", () -> handshake(pki, Optional.empty(), "TLSv1.3", dataPort));
+        assertOneMore(scraper, "no_common_protocol", () -> handshake(pki, Optional.of(pki.client("old-client")), "TLSv1.2", dataPort));
+        assertOneMore(scraper, "plaintext", () -> {
+            try (Socket socket = new Socket("127.0.0.1", dataPort)) {
+                socket.setSoTimeout((int) Eventually.TIMEOUT.toMillis());
+                OutputStream out = socket.getOutputStream();
+                out.write(new byte[] {'C', 'A', 'C', 'H', 'E', 'T', 0, 1, 0, 0, 0, 1, 2, 3});
+                out.flush();
+                drain(socket.getInputStream());
+            }
+        });
 
-            double succeeded = scraper.value("cachet_tls_handshakes", Map.of("listener", DATA_LISTENER, "result", "ok"));
-            handshake(pki, Optional.of(pki.client("good-client")), "TLSv1.3", dataPort);
-            Eventually.await("a good handshake counted as ok", () -> scraper.value("cachet_tls_handshakes", Map.of("listener", DATA_LISTENER, "result", "ok")) == succeeded + 1);
-        }
+        double succeeded = scraper.value("cachet_tls_handshakes", Map.of("listener", DATA_LISTENER, "result", "ok"));
+        handshake(pki, Optional.of(pki.client("good-client")), "TLSv1.3", dataPort);
+        Eventually.await("a good handshake counted as ok", () -> scraper.value("cachet_tls_handshakes", Map.of("listener", DATA_LISTENER, "result", "ok")) == succeeded + 1);
     }
 
     @Test
-    void aNodeThatDialsAPeerByANameItsCertificateLacksCountsAHostnameFailure(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Hostname CA");
+    void aNodeThatDialsAPeerByANameItsCertificateLacksCountsAHostnameFailure() throws Exception {
+        TestPki pki = clusters.pki();
         Map<String, String> node = new HashMap<>(pki.nodeSettings(pki.server(List.of("localhost"))));
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
-            // A worker that reaches the coordinator as 127.0.0.1, which the coordinator's certificate does not name.
-            Map<String, String> stray = new HashMap<>(cluster.nodeSettings());
-            stray.put(CachetKeys.COORDINATOR_ADDRESS.name(), "127.0.0.1:" + cluster.coordinatorPort());
-            stray.put(CachetKeys.WORKER_BIND_HOST.name(), "127.0.0.1");
-            stray.put(CachetKeys.WORKER_RPC_PORT.name(), String.valueOf(MiniCluster.freePort()));
-            stray.put(CachetKeys.WORKER_DATA_PORT.name(), String.valueOf(MiniCluster.freePort()));
-            int metricsPort = MiniCluster.freePort();
-            stray.put(CachetKeys.WORKER_METRICS_PORT.name(), String.valueOf(metricsPort));
-            stray.put(CachetKeys.WORKER_CACHE_DIR.name(), directory.resolve("stray-cache").toString());
-            stray.put(CachetKeys.WORKER_UFS_ROOT.name(), cluster.ufsRoot().toUri().toString());
-            try (WorkerServer worker = WorkerServer.start(TestPki.config(stray))) {
-                Scraper scraper = new Scraper(pki, "https://localhost:" + metricsPort);
-                Eventually.await("the refused coordinator certificate counted as a host name failure",
-                        () -> scraper.value("cachet_tls_outbound_failures", Map.of("cause", "hostname")) >= 1);
-                assertThat(scraper.value("cachet_tls_outbound_failures", Map.of("cause", "untrusted"))).as("no other cause").isZero();
-                assertThat(worker.isRegistered()).isFalse();
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).properties(node));
+        // A worker that reaches the coordinator as 127.0.0.1, which the coordinator's certificate does not name.
+        Map<String, String> stray = new HashMap<>(cluster.nodeSettings());
+        stray.put(CachetKeys.COORDINATOR_ADDRESS.name(), "127.0.0.1:" + cluster.coordinatorPort());
+        stray.put(CachetKeys.WORKER_BIND_HOST.name(), "127.0.0.1");
+        stray.put(CachetKeys.WORKER_RPC_PORT.name(), String.valueOf(MiniCluster.freePort()));
+        stray.put(CachetKeys.WORKER_DATA_PORT.name(), String.valueOf(MiniCluster.freePort()));
+        int metricsPort = MiniCluster.freePort();
+        stray.put(CachetKeys.WORKER_METRICS_PORT.name(), String.valueOf(metricsPort));
+        stray.put(CachetKeys.WORKER_CACHE_DIR.name(), clusters.directory().resolve("stray-cache").toString());
+        stray.put(CachetKeys.WORKER_UFS_ROOT.name(), cluster.ufsRoot().toUri().toString());
+        try (WorkerServer worker = WorkerServer.start(TestPki.config(stray))) {
+            Scraper scraper = new Scraper(pki, "https://localhost:" + metricsPort);
+            Eventually.await("the refused coordinator certificate counted as a host name failure",
+                    () -> scraper.value("cachet_tls_outbound_failures", Map.of("cause", "hostname")) >= 1);
+            assertThat(scraper.value("cachet_tls_outbound_failures", Map.of("cause", "untrusted"))).as("no other cause").isZero();
+            assertThat(worker.isRegistered()).isFalse();
+        }
+    }
+
+    @Test
+    void clientsThatSendAByteAndStallDoNotStopTheHealthEndpoint() throws Exception {
+        TestPki pki = clusters.pki();
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).properties(clusters.tlsNodeSettings()));
+        int port = cluster.workerMetricsPort(0);
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            // More than the endpoint's threads, each holding one with the first byte of a TLS record.
+            for (int i = 0; i < 6; i++) {
+                Socket socket = new Socket("127.0.0.1", port);
+                socket.getOutputStream().write(0x16);
+                socket.getOutputStream().flush();
+                stalled.add(socket);
+            }
+            Scraper scraper = new Scraper(pki, "https://localhost:" + port);
+            Eventually.await("the endpoint answers beside stalled clients", () -> !scraper.scrape().isEmpty());
+        }
+        finally {
+            for (Socket socket : stalled) {
+                socket.close();
             }
         }
     }
 
     @Test
-    void clientsThatSendAByteAndStallDoNotStopTheHealthEndpoint(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Stall CA");
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS))).start()) {
-            int port = cluster.workerMetricsPort(0);
-            List<Socket> stalled = new ArrayList<>();
-            try {
-                // More than the endpoint's threads, each holding one with the first byte of a TLS record.
-                for (int i = 0; i < 6; i++) {
-                    Socket socket = new Socket("127.0.0.1", port);
-                    socket.getOutputStream().write(0x16);
-                    socket.getOutputStream().flush();
-                    stalled.add(socket);
-                }
-                Scraper scraper = new Scraper(pki, "https://localhost:" + port);
-                Eventually.await("the endpoint answers beside stalled clients", () -> !scraper.scrape().isEmpty());
-            }
-            finally {
-                for (Socket socket : stalled) {
-                    socket.close();
-                }
-            }
-        }
-    }
-
-    @Test
-    void scrapersMustPresentACertificateWhenTheEndpointAsksForOne(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Scraper CA");
-        Map<String, String> node = new HashMap<>(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)));
+    void scrapersMustPresentACertificateWhenTheEndpointAsksForOne() throws Exception {
+        TestPki pki = clusters.pki();
+        Map<String, String> node = clusters.tlsNodeSettings();
         node.put(CachetKeys.METRICS_CLIENT_AUTH.name(), "required");
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
-            String url = "https://localhost:" + cluster.workerMetricsPort(0);
-            Assertions.assertThatThrownBy(() -> new Scraper(pki, url, Optional.empty()).scrape())
-                    .as("a scraper without a certificate").isInstanceOf(IOException.class);
-            assertThat(new Scraper(pki, url, Optional.of(pki.client("prometheus"))).scrape()).isNotEmpty();
-        }
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).properties(node));
+        String url = "https://localhost:" + cluster.workerMetricsPort(0);
+        Assertions.assertThatThrownBy(() -> new Scraper(pki, url, Optional.empty()).scrape())
+                .as("a scraper without a certificate").isInstanceOf(IOException.class);
+        assertThat(new Scraper(pki, url, Optional.of(pki.client("prometheus"))).scrape()).isNotEmpty();
     }
 
     @Test
-    void trafficShowsInCacheByteLatencyAndMembershipMetricsServedAsPrometheusText(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Traffic CA");
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS))).start();
-                CachetClient client = cluster.newClient()) {
-            ClusterFiles.write(client, "/metrics/file", 300_000);
-            assertThat(ClusterFiles.read(client, "/metrics/file")).isEqualTo(ClusterFiles.content("/metrics/file", 300_000));
-            assertThat(ClusterFiles.read(client, "/metrics/file")).hasSize(300_000);
+    void trafficShowsInCacheByteLatencyAndMembershipMetricsServedAsPrometheusText() throws Exception {
+        TestPki pki = clusters.pki();
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).properties(clusters.tlsNodeSettings()));
+        CachetClient client = clusters.client(cluster);
+        ClusterFiles.write(client, "/metrics/file", 300_000);
+        assertThat(ClusterFiles.read(client, "/metrics/file")).isEqualTo(ClusterFiles.content("/metrics/file", 300_000));
+        assertThat(ClusterFiles.read(client, "/metrics/file")).hasSize(300_000);
 
-            Scraper worker = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
-            Eventually.await("the worker's membership in its metrics", () -> worker.value("cachet_membership_workers", Map.of()) == 1);
-            assertThat(worker.value("cachet_worker_written_bytes", Map.of())).isEqualTo(300_000);
-            assertThat(worker.value("cachet_worker_read_bytes", Map.of())).isEqualTo(600_000);
-            assertThat(worker.value("cachet_worker_cache_misses", Map.of())).as("the first read filled the cache").isPositive();
-            assertThat(worker.value("cachet_worker_cache_hits", Map.of())).as("the second read came from it").isPositive();
-            assertThat(worker.value("cachet_worker_cache_bytes", Map.of())).isEqualTo(300_000);
-            assertThat(worker.histogramCount("cachet_worker_read_seconds")).isEqualTo(2);
-            assertThat(worker.histogramCount("cachet_worker_write_seconds")).isEqualTo(1);
-            assertThat(new Scraper(pki, "https://localhost:" + cluster.coordinatorMetricsPort()).value("cachet_membership_workers", Map.of())).isEqualTo(1);
+        Scraper worker = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
+        Eventually.await("the worker's membership in its metrics", () -> worker.value("cachet_membership_workers", Map.of()) == 1);
+        assertThat(worker.value("cachet_worker_written_bytes", Map.of())).isEqualTo(300_000);
+        assertThat(worker.value("cachet_worker_read_bytes", Map.of())).isEqualTo(600_000);
+        assertThat(worker.value("cachet_worker_cache_misses", Map.of())).as("the first read filled the cache").isPositive();
+        assertThat(worker.value("cachet_worker_cache_hits", Map.of())).as("the second read came from it").isPositive();
+        assertThat(worker.value("cachet_worker_cache_bytes", Map.of())).isEqualTo(300_000);
+        assertThat(worker.histogramCount("cachet_worker_read_seconds")).isEqualTo(2);
+        assertThat(worker.histogramCount("cachet_worker_write_seconds")).isEqualTo(1);
+        assertThat(new Scraper(pki, "https://localhost:" + cluster.coordinatorMetricsPort()).value("cachet_membership_workers", Map.of())).isEqualTo(1);
 
-            // What Prometheus gets when it asks for nothing in particular: the text format.
-            HttpResponse<String> text = worker.text();
-            assertThat(text.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
-            assertThat(text.body()).contains("# TYPE cachet_tls_handshakes_total counter").contains("cachet_worker_read_seconds_bucket{");
-        }
+        // What Prometheus gets when it asks for nothing in particular: the text format.
+        HttpResponse<String> text = worker.text();
+        assertThat(text.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        assertThat(text.body()).contains("# TYPE cachet_tls_handshakes_total counter").contains("cachet_worker_read_seconds_bucket{");
     }
 
     @Test
-    void certificateExpiryGaugesMatchNotAfterAndFollowAReload(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Expiry CA");
+    void certificateExpiryGaugesMatchNotAfterAndFollowAReload() throws Exception {
+        TestPki pki = clusters.pki();
         IssuedCertificate first = pki.ca().issue("localhost", TestPki.LOOPBACK_HOSTS, Usage.NODE, KeyAlgorithm.EC, Instant.now().minusSeconds(60),
                 Instant.now().plus(Duration.ofDays(20)));
-        Path keyStore = directory.resolve("node.p12");
+        Path keyStore = clusters.directory().resolve("node.p12");
         Files.copy(pki.keyStore(StoreFormat.PKCS12, Map.of("node", first)), keyStore);
         Map<String, String> node = new HashMap<>(pki.trustSettings());
         node.put(CachetKeys.TLS_KEYSTORE_PATH.name(), keyStore.toString());
         node.put(CachetKeys.TLS_KEYSTORE_PASSWORD.name(), TestPki.PASSWORD);
         node.put(CachetKeys.TLS_RELOAD_INTERVAL.name(), "200ms");
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start()) {
-            for (String url : List.of("https://localhost:" + cluster.workerMetricsPort(0), "https://localhost:" + cluster.coordinatorMetricsPort())) {
-                Scraper scraper = new Scraper(pki, url);
-                assertExpiry(scraper, "key", first.leaf());
-                assertExpiry(scraper, "trust", pki.ca().certificate());
-            }
-
-            IssuedCertificate renewed = pki.ca().issue("localhost", TestPki.LOOPBACK_HOSTS, Usage.NODE, KeyAlgorithm.EC, Instant.now().minusSeconds(60),
-                    Instant.now().plus(Duration.ofDays(90)));
-            Files.copy(pki.keyStore(StoreFormat.PKCS12, Map.of("node", renewed)), keyStore, StandardCopyOption.REPLACE_EXISTING);
-            Scraper worker = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
-            Eventually.await("the reload counted", () -> worker.value("cachet_tls_reloads", Map.of("result", "ok")) >= 1);
-            assertExpiry(worker, "key", renewed.leaf());
-            assertThat(worker.series("cachet_tls_certificate_expiry_seconds", Map.of("store", "key", "serial", renewed.leaf().getSerialNumber().toString(16))))
-                    .hasSize(1);
-            assertThat(worker.series("cachet_tls_certificate_expiry_seconds", Map.of("store", "key", "serial", first.leaf().getSerialNumber().toString(16))))
-                    .as("the replaced certificate is gone").isEmpty();
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).properties(node));
+        for (String url : List.of("https://localhost:" + cluster.workerMetricsPort(0), "https://localhost:" + cluster.coordinatorMetricsPort())) {
+            Scraper scraper = new Scraper(pki, url);
+            assertExpiry(scraper, "key", first.leaf());
+            assertExpiry(scraper, "trust", pki.ca().certificate());
         }
+
+        IssuedCertificate renewed = pki.ca().issue("localhost", TestPki.LOOPBACK_HOSTS, Usage.NODE, KeyAlgorithm.EC, Instant.now().minusSeconds(60),
+                Instant.now().plus(Duration.ofDays(90)));
+        Files.copy(pki.keyStore(StoreFormat.PKCS12, Map.of("node", renewed)), keyStore, StandardCopyOption.REPLACE_EXISTING);
+        Scraper worker = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));
+        Eventually.await("the reload counted", () -> worker.value("cachet_tls_reloads", Map.of("result", "ok")) >= 1);
+        assertExpiry(worker, "key", renewed.leaf());
+        assertThat(worker.series("cachet_tls_certificate_expiry_seconds", Map.of("store", "key", "serial", renewed.leaf().getSerialNumber().toString(16))))
+                .hasSize(1);
+        assertThat(worker.series("cachet_tls_certificate_expiry_seconds", Map.of("store", "key", "serial", first.leaf().getSerialNumber().toString(16))))
+                .as("the replaced certificate is gone").isEmpty();
     }
 
     @Test
-    void theCoordinatorIsNotReadyUntilItsMembershipHasSettled(@TempDir Path directory) throws Exception {
+    void theCoordinatorIsNotReadyUntilItsMembershipHasSettled() throws Exception {
         // Plaintext: the endpoint is plain HTTP when the node has no TLS identity. No workers: the coordinator is up at once,
         // and unsettled for 15 s after its start, far longer than the first request below takes on a busy machine.
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(0)
-                .coordinatorProperties(Map.of(CachetKeys.COORDINATOR_WORKER_TIMEOUT.name(), "15s")).start()) {
-            String coordinator = "http://localhost:" + cluster.coordinatorMetricsPort();
-            HttpResponse<String> unsettled = get(coordinator + "/health/ready");
-            assertThat(unsettled.statusCode()).as(unsettled.body()).isEqualTo(503);
-            assertThat(unsettled.body()).contains("not settled");
-            assertThat(get(coordinator + "/health/live").statusCode()).isEqualTo(200);
-            Eventually.await("the coordinator ready once its worker timeout has passed", () -> get(coordinator + "/health/ready").statusCode() == 200);
-        }
+        MiniCluster cluster = clusters.start(builder -> builder.workers(0)
+                .coordinatorProperties(Map.of(CachetKeys.COORDINATOR_WORKER_TIMEOUT.name(), "15s")));
+        String coordinator = "http://localhost:" + cluster.coordinatorMetricsPort();
+        HttpResponse<String> unsettled = get(coordinator + "/health/ready");
+        assertThat(unsettled.statusCode()).as(unsettled.body()).isEqualTo(503);
+        assertThat(unsettled.body()).contains("not settled");
+        assertThat(get(coordinator + "/health/live").statusCode()).isEqualTo(200);
+        Eventually.await("the coordinator ready once its worker timeout has passed", () -> get(coordinator + "/health/ready").statusCode() == 200);
     }
 
     @Test
-    void aDrainingWorkerIsLiveButNotReady(@TempDir Path directory) throws Exception {
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).start();
-                CachetClient client = cluster.newClient()) {
-            String worker = "http://localhost:" + cluster.workerMetricsPort(0);
-            Eventually.await("the registered worker ready", () -> get(worker + "/health/ready").statusCode() == 200);
+    void aDrainingWorkerIsLiveButNotReady() throws Exception {
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1));
+        CachetClient client = clusters.client(cluster);
+        String worker = "http://localhost:" + cluster.workerMetricsPort(0);
+        Eventually.await("the registered worker ready", () -> get(worker + "/health/ready").statusCode() == 200);
 
-            // A write in progress keeps the stopping worker draining until it is committed.
-            CachetOutputStream write = client.create("/draining/file", true, true);
-            write.write(new byte[64 << 10]);
-            write.flush();
-            CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> cluster.workers().get(0).close());
-            Eventually.await("the draining worker not ready", () -> {
-                HttpResponse<String> ready = get(worker + "/health/ready");
-                return ready.statusCode() == 503 && ready.body().contains("draining");
-            });
-            assertThat(get(worker + "/health/live").statusCode()).as("alive while draining").isEqualTo(200);
-            write.close();
-            stopping.get(Eventually.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        }
+        // A write in progress keeps the stopping worker draining until it is committed.
+        CachetOutputStream write = client.create("/draining/file", true, true);
+        write.write(new byte[64 << 10]);
+        write.flush();
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> cluster.workers().get(0).close());
+        Eventually.await("the draining worker not ready", () -> {
+            HttpResponse<String> ready = get(worker + "/health/ready");
+            return ready.statusCode() == 503 && ready.body().contains("draining");
+        });
+        assertThat(get(worker + "/health/live").statusCode()).as("alive while draining").isEqualTo(200);
+        write.close();
+        stopping.get(Eventually.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
     private static void assertOneMore(Scraper scraper, String cause, ThrowingRunnable attack) throws Exception {

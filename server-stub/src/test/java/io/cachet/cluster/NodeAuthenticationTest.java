@@ -45,6 +45,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,175 +76,175 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class NodeAuthenticationTest {
     private static final String FILE = "/victim/data.bin";
 
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.plaintextWithCa("Node CA");
+
     @ParameterizedTest
     @ValueSource(strings = {"none", "required"})
-    void aClientCertificateWithForgedNodeHeadersCanNeitherRegisterNorHeartbeatNorEvict(String clientAuth, @TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Node CA");
-        Map<String, String> node = pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS));
+    void aClientCertificateWithForgedNodeHeadersCanNeitherRegisterNorHeartbeatNorEvict(String clientAuth) throws Exception {
+        TestPki pki = clusters.pki();
+        Map<String, String> node = clusters.tlsNodeSettings();
         node.put("cachet.network.tls.client.auth", clientAuth);
         Map<String, String> clientIdentity = pki.nodeSettings(pki.client("attacker"));
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).properties(node).start();
-                CachetClient client = CachetClient.connect(TestPki.config(withCoordinator(clientIdentity, cluster)))) {
-            ClusterFiles.write(client, FILE, 300_000);
-            ClusterFiles.read(client, FILE);
-            WorkerAddress owner = client.owner(FILE);
-            WorkerServer victim = workerServer(cluster, owner.id());
-            long cachedPages = victim.metrics().getCachedPages();
-            assertThat(cachedPages).isPositive();
-            Membership before = cluster.coordinatorServer().membership();
+        MiniCluster cluster = clusters.start(builder -> builder.workers(2).properties(node));
+        CachetClient client = clusters.client(withCoordinator(clientIdentity, cluster));
+        ClusterFiles.write(client, FILE, 300_000);
+        ClusterFiles.read(client, FILE);
+        WorkerAddress owner = client.owner(FILE);
+        WorkerServer victim = workerServer(cluster, owner.id());
+        long cachedPages = victim.metrics().getCachedPages();
+        assertThat(cachedPages).isPositive();
+        Membership before = cluster.coordinatorServer().membership();
 
-            // With the cluster's client certificate (OU=cachet-client) and the headers of the victim worker.
-            TlsContexts attackerTls = TestPki.contexts(clientIdentity);
-            NodeIdentity posingAsVictim = new NodeIdentity(owner.id(), "dc1", "rack1");
-            assertAllServerCallsRefused(cluster, owner, attackerTls, posingAsVictim, "OU=cachet-client");
-            assertThat(cluster.coordinatorServer().membership().getWorkersList()).isEqualTo(before.getWorkersList());
-            assertThat(victim.metrics().getCachedPages()).as("no page was evicted").isEqualTo(cachedPages);
-            // Counted against the address that sent them, not against the worker they named.
-            String attacker = InternodePeers.unprovenId(owner.id(), "127.0.0.1");
-            assertThat(victim.internodePeers().peer(attacker).orElseThrow().refusedCalls()).isEqualTo(3);
-            assertThat(cluster.coordinatorServer().internodePeers().peer(attacker).orElseThrow().refusedCalls()).isEqualTo(2);
-            assertThat(cluster.coordinatorServer().internodePeers().peer(owner.id()).map(InternodePeers.Peer::refusedCalls).orElse(0L))
-                    .as("the victim's own record").isZero();
+        // With the cluster's client certificate (OU=cachet-client) and the headers of the victim worker.
+        TlsContexts attackerTls = TestPki.contexts(clientIdentity);
+        NodeIdentity posingAsVictim = new NodeIdentity(owner.id(), "dc1", "rack1");
+        assertAllServerCallsRefused(cluster, owner, attackerTls, posingAsVictim, "OU=cachet-client");
+        assertThat(cluster.coordinatorServer().membership().getWorkersList()).isEqualTo(before.getWorkersList());
+        assertThat(victim.metrics().getCachedPages()).as("no page was evicted").isEqualTo(cachedPages);
+        // Counted against the address that sent them, not against the worker they named.
+        String attacker = InternodePeers.unprovenId(owner.id(), "127.0.0.1");
+        assertThat(victim.internodePeers().peer(attacker).orElseThrow().refusedCalls()).isEqualTo(3);
+        assertThat(cluster.coordinatorServer().internodePeers().peer(attacker).orElseThrow().refusedCalls()).isEqualTo(2);
+        assertThat(cluster.coordinatorServer().internodePeers().peer(owner.id()).map(InternodePeers.Peer::refusedCalls).orElse(0L))
+                .as("the victim's own record").isZero();
 
-            if (clientAuth.equals("none")) {
-                // No certificate at all: the same headers over TLS prove nothing either.
-                assertAllServerCallsRefused(cluster, owner, TestPki.contexts(pki.trustSettings()), posingAsVictim, "presented no certificate");
-            }
-
-            // Without the headers, server-only methods are refused outright.
-            ManagedChannel plain = channel(cluster.coordinatorPort(), Optional.of(attackerTls), Optional.empty());
-            try {
-                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(plain).registerWorker(register(owner.id(), 1)),
-                        "only a node that proves it is one may make it");
-            }
-            finally {
-                plain.shutdownNow();
-            }
-
-            // Another node (a node certificate of this CA, but not the victim's) cannot take the victim's id over.
-            Map<String, String> otherNode = pki.nodeSettings(pki.server(List.of("other-node", "127.0.0.1")));
-            otherNode.put("cachet.network.tls.client.no.endpoint.identification", "true");
-            ManagedChannel rival = channel(cluster.coordinatorPort(), Optional.of(TestPki.contexts(otherNode)), Optional.of(nodeCredentials(cluster, otherNode, posingAsVictim)));
-            try {
-                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(rival).registerWorker(register(owner.id(), 1)), "is registered by");
-                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(rival).heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()),
-                        "may not keep it alive");
-                // The same node may of course register an id of its own.
-                CoordinatorServiceGrpc.newBlockingStub(rival).heartbeat(HeartbeatRequest.newBuilder().setWorkerId("not-registered").build());
-            }
-            finally {
-                rival.shutdownNow();
-            }
-            assertThat(cluster.coordinatorServer().membership().getWorkersList()).isEqualTo(before.getWorkersList());
-            assertThat(ClusterFiles.read(client, FILE)).isEqualTo(ClusterFiles.content(FILE, 300_000));
+        if (clientAuth.equals("none")) {
+            // No certificate at all: the same headers over TLS prove nothing either.
+            assertAllServerCallsRefused(cluster, owner, TestPki.contexts(pki.trustSettings()), posingAsVictim, "presented no certificate");
         }
+
+        // Without the headers, server-only methods are refused outright.
+        ManagedChannel plain = channel(cluster.coordinatorPort(), Optional.of(attackerTls), Optional.empty());
+        try {
+            assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(plain).registerWorker(register(owner.id(), 1)),
+                    "only a node that proves it is one may make it");
+        }
+        finally {
+            plain.shutdownNow();
+        }
+
+        // Another node (a node certificate of this CA, but not the victim's) cannot take the victim's id over.
+        Map<String, String> otherNode = pki.nodeSettings(pki.server(List.of("other-node", "127.0.0.1")));
+        otherNode.put("cachet.network.tls.client.no.endpoint.identification", "true");
+        ManagedChannel rival = channel(cluster.coordinatorPort(), Optional.of(TestPki.contexts(otherNode)), Optional.of(nodeCredentials(cluster, otherNode, posingAsVictim)));
+        try {
+            assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(rival).registerWorker(register(owner.id(), 1)), "is registered by");
+            assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(rival).heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()),
+                    "may not keep it alive");
+            // The same node may of course register an id of its own.
+            CoordinatorServiceGrpc.newBlockingStub(rival).heartbeat(HeartbeatRequest.newBuilder().setWorkerId("not-registered").build());
+        }
+        finally {
+            rival.shutdownNow();
+        }
+        assertThat(cluster.coordinatorServer().membership().getWorkersList()).isEqualTo(before.getWorkersList());
+        assertThat(ClusterFiles.read(client, FILE)).isEqualTo(ClusterFiles.content(FILE, 300_000));
     }
 
     @Test
-    void withoutTlsOnlyAFreshProofWithTheClusterSecretMakesACallerANode(@TempDir Path directory) throws Exception {
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).start();
-                CachetClient client = cluster.newClient()) {
-            ClusterFiles.write(client, FILE, 300_000);
-            ClusterFiles.read(client, FILE);
-            WorkerAddress owner = client.owner(FILE);
-            WorkerServer victim = workerServer(cluster, owner.id());
-            long cachedPages = victim.metrics().getCachedPages();
-            Membership before = cluster.coordinatorServer().membership();
-            NodeIdentity posingAsVictim = new NodeIdentity(owner.id(), "dc1", "rack1");
+    void withoutTlsOnlyAFreshProofWithTheClusterSecretMakesACallerANode() throws Exception {
+        MiniCluster cluster = clusters.start(builder -> builder.workers(2));
+        CachetClient client = clusters.client(cluster);
+        ClusterFiles.write(client, FILE, 300_000);
+        ClusterFiles.read(client, FILE);
+        WorkerAddress owner = client.owner(FILE);
+        WorkerServer victim = workerServer(cluster, owner.id());
+        long cachedPages = victim.metrics().getCachedPages();
+        Membership before = cluster.coordinatorServer().membership();
+        NodeIdentity posingAsVictim = new NodeIdentity(owner.id(), "dc1", "rack1");
 
-            // No proof at all: just the headers.
-            assertAllServerCallsRefused(cluster, owner, null, posingAsVictim, "carries no cluster-secret proof");
+        // No proof at all: just the headers.
+        assertAllServerCallsRefused(cluster, owner, null, posingAsVictim, "carries no cluster-secret proof");
 
-            // A proof made with another secret.
-            Map<String, String> wrongSecret = new HashMap<>(cluster.nodeSettings());
-            wrongSecret.put("cachet.security.internode.secret", "not-the-cluster-secret-at-all");
-            ManagedChannel forged = channel(cluster.coordinatorPort(), Optional.empty(), Optional.of(nodeCredentials(cluster, wrongSecret, posingAsVictim)));
-            try {
-                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(forged).heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()),
-                        "does not verify");
-            }
-            finally {
-                forged.shutdownNow();
-            }
-
-            // A valid proof, captured on the wire and sent again.
-            AtomicReference<Metadata> captured = new AtomicReference<>();
-            ManagedChannel observed = channel(cluster.coordinatorPort(), Optional.empty(), Optional.empty());
-            try {
-                Channel capturing = ClientInterceptors.intercept(ClientInterceptors.intercept(observed, capture(captured)),
-                        nodeCredentials(cluster, cluster.nodeSettings(), new NodeIdentity("probe", "dc1", "rack1")));
-                assertThat(CoordinatorServiceGrpc.newBlockingStub(capturing).heartbeat(HeartbeatRequest.newBuilder().setWorkerId("probe").build())
-                        .getRegistered()).isFalse();
-                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(observed, MetadataUtils.newAttachHeadersInterceptor(captured.get())))
-                        .heartbeat(HeartbeatRequest.newBuilder().setWorkerId("probe").build()), "was used before");
-            }
-            finally {
-                observed.shutdownNow();
-            }
-
-            // A valid proof taken off the wire before it arrived: it works only for the node and the request it was made for.
-            ManagedChannel toCoordinator = channel(cluster.coordinatorPort(), Optional.empty(), Optional.empty());
-            ManagedChannel toWorker = channel(owner.rpcPort(), Optional.empty(), Optional.empty());
-            try {
-                NodeIdentity probe = new NodeIdentity("probe", "dc1", "rack1");
-                HeartbeatRequest proven = HeartbeatRequest.newBuilder().setWorkerId("probe").build();
-                Metadata forCoordinator = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
-                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toCoordinator, MetadataUtils.newAttachHeadersInterceptor(forCoordinator)))
-                        .heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()), "not the one its cluster-secret proof was made for");
-                Metadata another = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
-                assertDenied(() -> WorkerServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toWorker, MetadataUtils.newAttachHeadersInterceptor(another)))
-                        .getMetrics(WorkerMetricsRequest.getDefaultInstance()), "a proof made for another node or call");
-                Metadata unused = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
-                assertThat(CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toCoordinator, MetadataUtils.newAttachHeadersInterceptor(unused)))
-                        .heartbeat(proven).getRegistered()).as("the same kind of proof, with its own request, to its own node").isFalse();
-            }
-            finally {
-                toCoordinator.shutdownNow();
-                toWorker.shutdownNow();
-            }
-
-            // A real node (it has the secret) from another address cannot take over the victim's id.
-            ManagedChannel elsewhere = channel(cluster.coordinatorPort(), Optional.empty(), Optional.of(nodeCredentials(cluster, cluster.nodeSettings(), posingAsVictim)),
-                    "127.0.0.2");
-            try {
-                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(elsewhere).registerWorker(register(owner.id(), 1)), "is registered by");
-                assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(elsewhere).heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()),
-                        "may not keep it alive");
-            }
-            finally {
-                elsewhere.shutdownNow();
-            }
-            assertThat(cluster.coordinatorServer().membership().getWorkersList()).isEqualTo(before.getWorkersList());
-            assertThat(victim.metrics().getCachedPages()).isEqualTo(cachedPages);
+        // A proof made with another secret.
+        Map<String, String> wrongSecret = new HashMap<>(cluster.nodeSettings());
+        wrongSecret.put("cachet.security.internode.secret", "not-the-cluster-secret-at-all");
+        ManagedChannel forged = channel(cluster.coordinatorPort(), Optional.empty(), Optional.of(nodeCredentials(cluster, wrongSecret, posingAsVictim)));
+        try {
+            assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(forged).heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()),
+                    "does not verify");
         }
+        finally {
+            forged.shutdownNow();
+        }
+
+        // A valid proof, captured on the wire and sent again.
+        AtomicReference<Metadata> captured = new AtomicReference<>();
+        ManagedChannel observed = channel(cluster.coordinatorPort(), Optional.empty(), Optional.empty());
+        try {
+            Channel capturing = ClientInterceptors.intercept(ClientInterceptors.intercept(observed, capture(captured)),
+                    nodeCredentials(cluster, cluster.nodeSettings(), new NodeIdentity("probe", "dc1", "rack1")));
+            assertThat(CoordinatorServiceGrpc.newBlockingStub(capturing).heartbeat(HeartbeatRequest.newBuilder().setWorkerId("probe").build())
+                    .getRegistered()).isFalse();
+            assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(observed, MetadataUtils.newAttachHeadersInterceptor(captured.get())))
+                    .heartbeat(HeartbeatRequest.newBuilder().setWorkerId("probe").build()), "was used before");
+        }
+        finally {
+            observed.shutdownNow();
+        }
+
+        // A valid proof taken off the wire before it arrived: it works only for the node and the request it was made for.
+        ManagedChannel toCoordinator = channel(cluster.coordinatorPort(), Optional.empty(), Optional.empty());
+        ManagedChannel toWorker = channel(owner.rpcPort(), Optional.empty(), Optional.empty());
+        try {
+            NodeIdentity probe = new NodeIdentity("probe", "dc1", "rack1");
+            HeartbeatRequest proven = HeartbeatRequest.newBuilder().setWorkerId("probe").build();
+            Metadata forCoordinator = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
+            assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toCoordinator, MetadataUtils.newAttachHeadersInterceptor(forCoordinator)))
+                    .heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()), "not the one its cluster-secret proof was made for");
+            Metadata another = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
+            assertDenied(() -> WorkerServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toWorker, MetadataUtils.newAttachHeadersInterceptor(another)))
+                    .getMetrics(WorkerMetricsRequest.getDefaultInstance()), "a proof made for another node or call");
+            Metadata unused = intercepted(toCoordinator, nodeCredentials(cluster, cluster.nodeSettings(), probe), proven);
+            assertThat(CoordinatorServiceGrpc.newBlockingStub(ClientInterceptors.intercept(toCoordinator, MetadataUtils.newAttachHeadersInterceptor(unused)))
+                    .heartbeat(proven).getRegistered()).as("the same kind of proof, with its own request, to its own node").isFalse();
+        }
+        finally {
+            toCoordinator.shutdownNow();
+            toWorker.shutdownNow();
+        }
+
+        // A real node (it has the secret) from another address cannot take over the victim's id.
+        ManagedChannel elsewhere = channel(cluster.coordinatorPort(), Optional.empty(), Optional.of(nodeCredentials(cluster, cluster.nodeSettings(), posingAsVictim)),
+                "127.0.0.2");
+        try {
+            assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(elsewhere).registerWorker(register(owner.id(), 1)), "is registered by");
+            assertDenied(() -> CoordinatorServiceGrpc.newBlockingStub(elsewhere).heartbeat(HeartbeatRequest.newBuilder().setWorkerId(owner.id()).build()),
+                    "may not keep it alive");
+        }
+        finally {
+            elsewhere.shutdownNow();
+        }
+        assertThat(cluster.coordinatorServer().membership().getWorkersList()).isEqualTo(before.getWorkersList());
+        assertThat(victim.metrics().getCachedPages()).isEqualTo(cachedPages);
     }
 
     @Test
-    void certsGenerateIssuesNodeCertificatesThatActAsNodesAndClientCertificatesThatDoNot(@TempDir Path directory) throws Exception {
-        DevelopmentCertificates.Layout certificates = DevelopmentCertificates.generate(directory.resolve("certs"), TestPki.LOOPBACK_HOSTS,
+    void certsGenerateIssuesNodeCertificatesThatActAsNodesAndClientCertificatesThatDoNot() throws Exception {
+        DevelopmentCertificates.Layout certificates = DevelopmentCertificates.generate(clusters.directory().resolve("certs"), TestPki.LOOPBACK_HOSTS,
                 Duration.ofDays(2), KeyAlgorithm.EC);
         assertThat(Files.readString(certificates.clusterSecretFile()).trim()).hasSizeGreaterThanOrEqualTo(16);
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(certificates.serverSettings()).start()) {
-            WorkerAddress worker;
-            try (CachetClient client = CachetClient.connect(TestPki.config(withCoordinator(certificates.clientSettings(), cluster)))) {
-                worker = client.workers().get(0);
-            }
-            Map<String, String> clientCertificate = new HashMap<>(certificates.clientSettings());
-            clientCertificate.put("cachet.network.tls.keystore.path", certificates.clientKeyStore(CertificateFiles.StoreFormat.PKCS12).toString());
-            clientCertificate.put("cachet.network.tls.keystore.password", "${file:" + certificates.keyStorePasswordFile() + "}");
-            Map<String, String> nodeCertificate = new HashMap<>(certificates.serverSettings());
-            NodeIdentity claim = new NodeIdentity("newcomer", "dc1", "rack1");
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).properties(certificates.serverSettings()));
+        WorkerAddress worker;
+        try (CachetClient client = CachetClient.connect(TestPki.config(withCoordinator(certificates.clientSettings(), cluster)))) {
+            worker = client.workers().get(0);
+        }
+        Map<String, String> clientCertificate = new HashMap<>(certificates.clientSettings());
+        clientCertificate.put("cachet.network.tls.keystore.path", certificates.clientKeyStore(CertificateFiles.StoreFormat.PKCS12).toString());
+        clientCertificate.put("cachet.network.tls.keystore.password", "${file:" + certificates.keyStorePasswordFile() + "}");
+        Map<String, String> nodeCertificate = new HashMap<>(certificates.serverSettings());
+        NodeIdentity claim = new NodeIdentity("newcomer", "dc1", "rack1");
 
-            ManagedChannel asClient = channel(worker.rpcPort(), Optional.of(TestPki.contexts(clientCertificate)), Optional.of(headers(claim)));
-            ManagedChannel asNode = channel(worker.rpcPort(), Optional.of(TestPki.contexts(nodeCertificate)), Optional.of(headers(claim)));
-            try {
-                assertDenied(() -> fetch(asClient), "CN=cachet-client,OU=cachet-client");
-                assertThat(fetch(asNode).getFound()).as("a node may ask for a page; this one is not cached").isFalse();
-            }
-            finally {
-                asClient.shutdownNow();
-                asNode.shutdownNow();
-            }
+        ManagedChannel asClient = channel(worker.rpcPort(), Optional.of(TestPki.contexts(clientCertificate)), Optional.of(headers(claim)));
+        ManagedChannel asNode = channel(worker.rpcPort(), Optional.of(TestPki.contexts(nodeCertificate)), Optional.of(headers(claim)));
+        try {
+            assertDenied(() -> fetch(asClient), "CN=cachet-client,OU=cachet-client");
+            assertThat(fetch(asNode).getFound()).as("a node may ask for a page; this one is not cached").isFalse();
+        }
+        finally {
+            asClient.shutdownNow();
+            asNode.shutdownNow();
         }
     }
 

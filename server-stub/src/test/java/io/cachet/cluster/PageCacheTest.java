@@ -5,7 +5,7 @@ import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.proto.WorkerMetrics;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,84 +18,82 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PageCacheTest {
     private static final int PAGE = 64 << 10;
 
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.plaintext();
+
     @Test
-    void secondReadIsServedFromCacheAndAChangeInTheUfsIsNoticed(@TempDir Path directory) throws IOException {
-        try (MiniCluster cluster = cluster(directory, 64 * PAGE);
-                CachetClient client = cluster.newClient()) {
-            WorkerAddress worker = client.workers().get(0);
-            byte[] content = ClusterFiles.write(client, "/cache/three-pages.bin", 3 * PAGE);
+    void secondReadIsServedFromCacheAndAChangeInTheUfsIsNoticed() throws IOException {
+        MiniCluster cluster = cluster(64 * PAGE);
+        CachetClient client = clusters.client(cluster);
+        WorkerAddress worker = client.workers().get(0);
+        byte[] content = ClusterFiles.write(client, "/cache/three-pages.bin", 3 * PAGE);
 
-            assertThat(ClusterFiles.read(client, "/cache/three-pages.bin")).isEqualTo(content);
-            WorkerMetrics afterFirst = client.workerMetrics(worker);
-            assertThat(afterFirst.getCacheMisses()).isEqualTo(3);
-            assertThat(afterFirst.getCacheHits()).isZero();
+        assertThat(ClusterFiles.read(client, "/cache/three-pages.bin")).isEqualTo(content);
+        WorkerMetrics afterFirst = client.workerMetrics(worker);
+        assertThat(afterFirst.getCacheMisses()).isEqualTo(3);
+        assertThat(afterFirst.getCacheHits()).isZero();
 
-            assertThat(ClusterFiles.read(client, "/cache/three-pages.bin")).isEqualTo(content);
-            WorkerMetrics afterSecond = client.workerMetrics(worker);
-            assertThat(afterSecond.getCacheHits()).isEqualTo(3);
-            assertThat(afterSecond.getCacheMisses()).isEqualTo(3);
+        assertThat(ClusterFiles.read(client, "/cache/three-pages.bin")).isEqualTo(content);
+        WorkerMetrics afterSecond = client.workerMetrics(worker);
+        assertThat(afterSecond.getCacheHits()).isEqualTo(3);
+        assertThat(afterSecond.getCacheMisses()).isEqualTo(3);
 
-            // Same length, new bytes, written behind Cachet's back.
-            byte[] changed = ClusterFiles.content("/cache/changed", 3 * PAGE);
-            Path local = cluster.ufsRoot().resolve("cache/three-pages.bin");
-            Files.write(local, changed);
-            Files.setLastModifiedTime(local, FileTime.from(Instant.now().plusSeconds(5)));
+        // Same length, new bytes, written behind Cachet's back.
+        byte[] changed = ClusterFiles.content("/cache/changed", 3 * PAGE);
+        Path local = cluster.ufsRoot().resolve("cache/three-pages.bin");
+        Files.write(local, changed);
+        Files.setLastModifiedTime(local, FileTime.from(Instant.now().plusSeconds(5)));
 
-            assertThat(ClusterFiles.read(client, "/cache/three-pages.bin")).isEqualTo(changed);
-            assertThat(client.workerMetrics(worker).getCacheMisses()).isEqualTo(6);
-        }
+        assertThat(ClusterFiles.read(client, "/cache/three-pages.bin")).isEqualTo(changed);
+        assertThat(client.workerMetrics(worker).getCacheMisses()).isEqualTo(6);
     }
 
     @Test
-    void evictionKeepsTheCacheWithinItsSize(@TempDir Path directory) throws IOException {
-        try (MiniCluster cluster = cluster(directory, 4 * PAGE);
-                CachetClient client = cluster.newClient()) {
+    void evictionKeepsTheCacheWithinItsSize() throws IOException {
+        MiniCluster cluster = cluster(4 * PAGE);
+        CachetClient client = clusters.client(cluster);
+        WorkerAddress worker = client.workers().get(0);
+        byte[] content = ClusterFiles.write(client, "/cache/ten-pages.bin", 10 * PAGE);
+
+        assertThat(ClusterFiles.read(client, "/cache/ten-pages.bin")).isEqualTo(content);
+
+        WorkerMetrics metrics = client.workerMetrics(worker);
+        assertThat(metrics.getCachedBytes()).isLessThanOrEqualTo(4L * PAGE);
+        assertThat(metrics.getCachedPages()).isEqualTo(4);
+        assertThat(metrics.getEvictedPages()).isEqualTo(6);
+        long pageFiles;
+        try (var files = Files.walk(cluster.workerCacheDirectory(0).resolve("pages"))) {
+            pageFiles = files.filter(Files::isRegularFile).count();
+        }
+        assertThat(pageFiles).isEqualTo(4);
+    }
+
+    @Test
+    void aRestartedWorkerKeepsItsIdAndItsCache() throws IOException {
+        MiniCluster cluster = cluster(64 * PAGE);
+        String id;
+        byte[] content;
+        try (CachetClient client = cluster.newClient()) {
+            id = client.workers().get(0).id();
+            content = ClusterFiles.write(client, "/cache/kept.bin", 2 * PAGE);
+            ClusterFiles.read(client, "/cache/kept.bin");
+        }
+
+        cluster.restartWorker(0);
+
+        try (CachetClient client = cluster.newClient()) {
             WorkerAddress worker = client.workers().get(0);
-            byte[] content = ClusterFiles.write(client, "/cache/ten-pages.bin", 10 * PAGE);
-
-            assertThat(ClusterFiles.read(client, "/cache/ten-pages.bin")).isEqualTo(content);
-
+            assertThat(worker.id()).isEqualTo(id);
+            assertThat(ClusterFiles.read(client, "/cache/kept.bin")).isEqualTo(content);
             WorkerMetrics metrics = client.workerMetrics(worker);
-            assertThat(metrics.getCachedBytes()).isLessThanOrEqualTo(4L * PAGE);
-            assertThat(metrics.getCachedPages()).isEqualTo(4);
-            assertThat(metrics.getEvictedPages()).isEqualTo(6);
-            long pageFiles;
-            try (var files = Files.walk(cluster.workerCacheDirectory(0).resolve("pages"))) {
-                pageFiles = files.filter(Files::isRegularFile).count();
-            }
-            assertThat(pageFiles).isEqualTo(4);
+            assertThat(metrics.getCacheHits()).isEqualTo(2);
+            assertThat(metrics.getCacheMisses()).isZero();
         }
     }
 
-    @Test
-    void aRestartedWorkerKeepsItsIdAndItsCache(@TempDir Path directory) throws IOException {
-        try (MiniCluster cluster = cluster(directory, 64 * PAGE)) {
-            String id;
-            byte[] content;
-            try (CachetClient client = cluster.newClient()) {
-                id = client.workers().get(0).id();
-                content = ClusterFiles.write(client, "/cache/kept.bin", 2 * PAGE);
-                ClusterFiles.read(client, "/cache/kept.bin");
-            }
-
-            cluster.restartWorker(0);
-
-            try (CachetClient client = cluster.newClient()) {
-                WorkerAddress worker = client.workers().get(0);
-                assertThat(worker.id()).isEqualTo(id);
-                assertThat(ClusterFiles.read(client, "/cache/kept.bin")).isEqualTo(content);
-                WorkerMetrics metrics = client.workerMetrics(worker);
-                assertThat(metrics.getCacheHits()).isEqualTo(2);
-                assertThat(metrics.getCacheMisses()).isZero();
-            }
-        }
-    }
-
-    private static MiniCluster cluster(Path directory, long cacheSize) throws IOException {
-        return MiniCluster.builder(directory)
-                .workers(1)
+    private MiniCluster cluster(long cacheSize) throws IOException {
+        return clusters.start(builder -> builder.workers(1)
                 .property("cachet.worker.page.size", String.valueOf(PAGE))
-                .property("cachet.worker.cache.size", String.valueOf(cacheSize))
-                .start();
+                .property("cachet.worker.cache.size", String.valueOf(cacheSize)));
     }
 }

@@ -5,13 +5,11 @@ import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.InternodePeers;
-import io.cachet.tls.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,54 +29,52 @@ class PeerPageFetchTest {
     private static final int SIZE = 2 * PAGE + 100;
     private static final List<String> PATHS = IntStream.range(0, 24).mapToObj(i -> "/moving/file-" + i).toList();
 
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.tls("Peer CA");
+
     @Test
-    void aNewOwnerTakesPagesFromThePreviousOwnersCache(@TempDir Path directory) throws Exception {
-        TestPki pki = TestPki.create(directory, "Peer CA");
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1)
-                .properties(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)))
-                .property("cachet.worker.page.size", String.valueOf(PAGE))
-                .start();
-                CachetClient client = cluster.newClient()) {
-            for (String path : PATHS) {
-                ClusterFiles.write(client, path, SIZE);
-                ClusterFiles.read(client, path);
-            }
-            String first = client.workers().get(0).id();
-
-            cluster.addWorker();
-            client.refreshMembership();
-            WorkerAddress newcomer = client.workers().stream().filter(worker -> !worker.id().equals(first)).findFirst().orElseThrow();
-            List<String> moved = new ArrayList<>();
-            for (String path : PATHS) {
-                if (client.owner(path).id().equals(newcomer.id())) {
-                    moved.add(path);
-                }
-            }
-            assertThat(moved).isNotEmpty().hasSizeLessThan(PATHS.size());
-            // One moved file changes in the under-file-system: the old owner's pages are of the old version and must not be used.
-            String changed = moved.get(0);
-            byte[] newContent = ClusterFiles.content(changed + "#2", SIZE + 7);
-            Files.write(cluster.ufsRoot().resolve(changed.substring(1)), newContent);
-
-            Map<String, byte[]> read = new HashMap<>();
-            for (String path : moved) {
-                read.put(path, ClusterFiles.read(client, path));
-            }
-            assertThat(read.get(changed)).isEqualTo(newContent);
-            for (String path : moved.subList(1, moved.size())) {
-                assertThat(read.get(path)).as(path).isEqualTo(ClusterFiles.content(path, SIZE));
-            }
-
-            WorkerMetrics metrics = client.workerMetrics(newcomer);
-            long pagesPerFile = 3;
-            assertThat(metrics.getPeerPagesFetched()).as("pages taken from the previous owner").isEqualTo(pagesPerFile * (moved.size() - 1));
-            assertThat(metrics.getUfsPagesRead()).as("only the changed file is read from the under-file-system").isEqualTo(pagesPerFile);
-            assertThat(metrics.getPeerFetchFailures()).isZero();
-
-            int newcomerIndex = cluster.workerServer(0).id().equals(newcomer.id()) ? 0 : 1;
-            InternodePeers.Peer asker = cluster.workerServer(1 - newcomerIndex).internodePeers().peer(newcomer.id()).orElseThrow();
-            assertThat(asker.tlsCalls()).as("worker to worker over TLS").isGreaterThanOrEqualTo(metrics.getPeerPagesFetched());
-            assertThat(asker.plaintextCalls()).isZero();
+    void aNewOwnerTakesPagesFromThePreviousOwnersCache() throws Exception {
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).property("cachet.worker.page.size", String.valueOf(PAGE)));
+        CachetClient client = clusters.client(cluster);
+        for (String path : PATHS) {
+            ClusterFiles.write(client, path, SIZE);
+            ClusterFiles.read(client, path);
         }
+        String first = client.workers().get(0).id();
+
+        cluster.addWorker();
+        client.refreshMembership();
+        WorkerAddress newcomer = client.workers().stream().filter(worker -> !worker.id().equals(first)).findFirst().orElseThrow();
+        List<String> moved = new ArrayList<>();
+        for (String path : PATHS) {
+            if (client.owner(path).id().equals(newcomer.id())) {
+                moved.add(path);
+            }
+        }
+        assertThat(moved).isNotEmpty().hasSizeLessThan(PATHS.size());
+        // One moved file changes in the under-file-system: the old owner's pages are of the old version and must not be used.
+        String changed = moved.get(0);
+        byte[] newContent = ClusterFiles.content(changed + "#2", SIZE + 7);
+        Files.write(cluster.ufsRoot().resolve(changed.substring(1)), newContent);
+
+        Map<String, byte[]> read = new HashMap<>();
+        for (String path : moved) {
+            read.put(path, ClusterFiles.read(client, path));
+        }
+        assertThat(read.get(changed)).isEqualTo(newContent);
+        for (String path : moved.subList(1, moved.size())) {
+            assertThat(read.get(path)).as(path).isEqualTo(ClusterFiles.content(path, SIZE));
+        }
+
+        WorkerMetrics metrics = client.workerMetrics(newcomer);
+        long pagesPerFile = 3;
+        assertThat(metrics.getPeerPagesFetched()).as("pages taken from the previous owner").isEqualTo(pagesPerFile * (moved.size() - 1));
+        assertThat(metrics.getUfsPagesRead()).as("only the changed file is read from the under-file-system").isEqualTo(pagesPerFile);
+        assertThat(metrics.getPeerFetchFailures()).isZero();
+
+        int newcomerIndex = cluster.workerServer(0).id().equals(newcomer.id()) ? 0 : 1;
+        InternodePeers.Peer asker = cluster.workerServer(1 - newcomerIndex).internodePeers().peer(newcomer.id()).orElseThrow();
+        assertThat(asker.tlsCalls()).as("worker to worker over TLS").isGreaterThanOrEqualTo(metrics.getPeerPagesFetched());
+        assertThat(asker.plaintextCalls()).isZero();
     }
 }

@@ -5,11 +5,10 @@ import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.proto.WorkerMetrics;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -22,77 +21,78 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RoutingTest {
     private static final List<String> PATHS = IntStream.range(0, 30).mapToObj(i -> "/routing/file-" + i).toList();
 
-    @Test
-    void eachWorkerServesThePathsTheRingAssignsAndAFourthTakesOnlyItsShare(@TempDir Path directory) throws IOException {
-        try (MiniCluster cluster = MiniCluster.builder(directory).workers(3).start();
-                CachetClient client = cluster.newClient()) {
-            Map<String, Long> expectedBytes = new HashMap<>();
-            Map<String, String> ownerBefore = new HashMap<>();
-            for (String path : PATHS) {
-                int size = 1000 + path.length() * 37;
-                ClusterFiles.write(client, path, size);
-                String owner = client.owner(path).id();
-                ownerBefore.put(path, owner);
-                expectedBytes.merge(owner, (long) size, Long::sum);
-            }
-            for (String path : PATHS) {
-                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, 1000 + path.length() * 37));
-            }
-            for (WorkerAddress worker : client.workers()) {
-                WorkerMetrics metrics = client.workerMetrics(worker);
-                assertThat(metrics.getBytesRead()).as("bytes served by " + worker.id()).isEqualTo(expectedBytes.getOrDefault(worker.id(), 0L));
-                assertThat(metrics.getBytesRead()).isPositive();
-            }
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.plaintext();
 
-            cluster.addWorker();
-            client.refreshMembership();
-            assertThat(client.workers()).hasSize(4);
-            String newcomer = client.workers().stream().map(WorkerAddress::id).filter(id -> !ownerBefore.containsValue(id)).findFirst().orElseThrow();
-            int moved = 0;
-            for (String path : PATHS) {
-                String owner = client.owner(path).id();
-                if (!owner.equals(ownerBefore.get(path))) {
-                    assertThat(owner).as(path + " may only move to the new worker").isEqualTo(newcomer);
-                    moved++;
-                }
-                assertThat(ClusterFiles.read(client, path)).hasSize(1000 + path.length() * 37);
-            }
-            assertThat(moved).isBetween(1, PATHS.size() - 1);
+    @Test
+    void eachWorkerServesThePathsTheRingAssignsAndAFourthTakesOnlyItsShare() throws IOException {
+        MiniCluster cluster = clusters.start(builder -> builder.workers(3));
+        CachetClient client = clusters.client(cluster);
+        Map<String, Long> expectedBytes = new HashMap<>();
+        Map<String, String> ownerBefore = new HashMap<>();
+        for (String path : PATHS) {
+            int size = 1000 + path.length() * 37;
+            ClusterFiles.write(client, path, size);
+            String owner = client.owner(path).id();
+            ownerBefore.put(path, owner);
+            expectedBytes.merge(owner, (long) size, Long::sum);
         }
+        for (String path : PATHS) {
+            assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, 1000 + path.length() * 37));
+        }
+        for (WorkerAddress worker : client.workers()) {
+            WorkerMetrics metrics = client.workerMetrics(worker);
+            assertThat(metrics.getBytesRead()).as("bytes served by " + worker.id()).isEqualTo(expectedBytes.getOrDefault(worker.id(), 0L));
+            assertThat(metrics.getBytesRead()).isPositive();
+        }
+
+        cluster.addWorker();
+        client.refreshMembership();
+        assertThat(client.workers()).hasSize(4);
+        String newcomer = client.workers().stream().map(WorkerAddress::id).filter(id -> !ownerBefore.containsValue(id)).findFirst().orElseThrow();
+        int moved = 0;
+        for (String path : PATHS) {
+            String owner = client.owner(path).id();
+            if (!owner.equals(ownerBefore.get(path))) {
+                assertThat(owner).as(path + " may only move to the new worker").isEqualTo(newcomer);
+                moved++;
+            }
+            assertThat(ClusterFiles.read(client, path)).hasSize(1000 + path.length() * 37);
+        }
+        assertThat(moved).isBetween(1, PATHS.size() - 1);
     }
 
     @Test
-    void aKilledWorkerIsExpiredAndItsPathsAreReadThroughTheNewOwner(@TempDir Path directory) throws IOException {
-        try (MiniCluster cluster = MiniCluster.builder(directory).workers(3).separateProcesses(true).start();
-                CachetClient client = cluster.newClient()) {
-            for (String path : PATHS) {
-                ClusterFiles.write(client, path, 4096);
+    void aKilledWorkerIsExpiredAndItsPathsAreReadThroughTheNewOwner() throws IOException {
+        MiniCluster cluster = clusters.start(builder -> builder.workers(3).separateProcesses(true));
+        CachetClient client = clusters.client(cluster);
+        for (String path : PATHS) {
+            ClusterFiles.write(client, path, 4096);
+        }
+        MiniCluster.Node victim = cluster.workers().get(0);
+        String victimId = client.workers().stream().filter(worker -> worker.rpcPort() == victim.rpcPort()).findFirst().orElseThrow().id();
+        List<String> victimPaths = PATHS.stream().filter(path -> {
+            try {
+                return client.owner(path).id().equals(victimId);
             }
-            MiniCluster.Node victim = cluster.workers().get(0);
-            String victimId = client.workers().stream().filter(worker -> worker.rpcPort() == victim.rpcPort()).findFirst().orElseThrow().id();
-            List<String> victimPaths = PATHS.stream().filter(path -> {
-                try {
-                    return client.owner(path).id().equals(victimId);
-                }
-                catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).toList();
-            assertThat(victimPaths).isNotEmpty();
+            catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList();
+        assertThat(victimPaths).isNotEmpty();
 
-            victim.kill();
+        victim.kill();
 
-            // Before the coordinator notices: the client routes around the silent worker.
-            for (String path : victimPaths) {
-                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, 4096));
-            }
-            cluster.awaitMembership(2, Duration.ofSeconds(30));
-            client.refreshMembership();
-            assertThat(client.workers()).extracting(WorkerAddress::id).doesNotContain(victimId);
-            for (String path : PATHS) {
-                assertThat(client.owner(path).id()).isNotEqualTo(victimId);
-                assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, 4096));
-            }
+        // Before the coordinator notices: the client routes around the silent worker.
+        for (String path : victimPaths) {
+            assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, 4096));
+        }
+        cluster.awaitMembership(2, Duration.ofSeconds(30));
+        client.refreshMembership();
+        assertThat(client.workers()).extracting(WorkerAddress::id).doesNotContain(victimId);
+        for (String path : PATHS) {
+            assertThat(client.owner(path).id()).isNotEqualTo(victimId);
+            assertThat(ClusterFiles.read(client, path)).isEqualTo(ClusterFiles.content(path, 4096));
         }
     }
 }

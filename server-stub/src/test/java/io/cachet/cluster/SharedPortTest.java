@@ -4,17 +4,15 @@ import io.cachet.client.CachetClient;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.tls.TestPki;
 import io.cachet.worker.WorkerServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,21 +21,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** transitional: one port per plane serves TLS and plaintext clients alike, and silent or half-open connections are closed. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SharedPortTest {
-    private TestPki pki;
+    @RegisterExtension
+    static final ClusterFixture clusters = ClusterFixture.tls("Shared Port CA");
+
     private MiniCluster cluster;
 
     @BeforeAll
-    void start(@TempDir Path directory) throws IOException {
-        pki = TestPki.create(directory, "Shared Port CA");
-        Map<String, String> node = new HashMap<>(pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS)));
-        node.put("cachet.network.tls.internode.encryption", "transitional");
-        node.put("cachet.network.tls.handshake.timeout", "1s");
-        cluster = MiniCluster.builder(directory.resolve("cluster")).workers(1).properties(node).start();
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
+    void start() throws IOException {
+        cluster = clusters.start(builder -> builder.workers(1)
+                .property("cachet.network.tls.internode.encryption", "transitional")
+                .property("cachet.network.tls.handshake.timeout", "1s"));
     }
 
     @Test
@@ -51,9 +44,7 @@ class SharedPortTest {
             ClusterFiles.write(client, "/shared/plain.bin", 70_000);
             assertThat(ClusterFiles.read(client, "/shared/plain.bin")).isEqualTo(ClusterFiles.content("/shared/plain.bin", 70_000));
         }
-        Map<String, String> tls = pki.trustSettings();
-        tls.put("cachet.coordinator.address", "localhost:" + cluster.coordinatorPort());
-        try (CachetClient client = CachetClient.connect(TestPki.config(tls))) {
+        try (CachetClient client = CachetClient.connect(TestPki.config(clusters.trustingClientSettings(cluster)))) {
             assertThat(ClusterFiles.read(client, "/shared/plain.bin")).isEqualTo(ClusterFiles.content("/shared/plain.bin", 70_000));
         }
 

@@ -5,7 +5,6 @@ import io.cachet.conf.CachetConfig;
 import io.cachet.conf.ConfigException;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
-import io.cachet.tls.TestPki;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsHandshakeException;
 import io.cachet.tls.TlsSettings;
@@ -18,10 +17,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -38,25 +37,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** A plaintext client at a TLS server and a TLS client at a plaintext server each learn exactly that, on both planes. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TlsMismatchTest {
-    private TestPki pki;
-    private Map<String, String> tls;
+    @RegisterExtension
+    static final ClusterFixture clusters = ClusterFixture.plaintextWithCa("Mismatch CA");
+
     private MiniCluster tlsCluster;
     private MiniCluster plainCluster;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
     @BeforeAll
-    void start(@TempDir Path directory) throws Exception {
-        pki = TestPki.create(directory, "Mismatch CA");
-        tls = pki.nodeSettings(pki.server(TestPki.LOOPBACK_HOSTS));
-        tlsCluster = MiniCluster.builder(directory.resolve("tls")).workers(1).properties(tls).start();
-        plainCluster = MiniCluster.builder(directory.resolve("plain")).workers(1).start();
-    }
-
-    @AfterAll
-    void stop() {
-        tlsCluster.close();
-        plainCluster.close();
-        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+    void start() throws Exception {
+        clusters.closeAfter(() -> group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS));
+        tlsCluster = clusters.start(builder -> builder.workers(1).properties(clusters.tlsNodeSettings()));
+        plainCluster = clusters.start(builder -> builder.workers(1));
     }
 
     @Test
@@ -74,7 +66,7 @@ class TlsMismatchTest {
     @Test
     void tlsClientAtAPlaintextClusterIsToldTheServerIsPlaintext() {
         Map<String, String> tlsClient = new HashMap<>(plainCluster.clientProperties());
-        tlsClient.putAll(pki.trustSettings());
+        tlsClient.putAll(clusters.pki().trustSettings());
         long refusedBefore = plainCluster.coordinatorServer().connections().refusedConnections();
 
         assertThatThrownBy(() -> CachetClient.connect(config(tlsClient)))
@@ -99,7 +91,7 @@ class TlsMismatchTest {
 
         WorkerServer plainWorker = plainCluster.workerServer(0);
         WorkerAddress plainAddress = new WorkerAddress(plainWorker.id(), "localhost", plainWorker.rpcPort(), plainWorker.dataPort(), "dc1", "rack1", false);
-        TlsContexts clientTls = TlsContexts.load(TlsSettings.from(config(pki.trustSettings())));
+        TlsContexts clientTls = TlsContexts.load(TlsSettings.from(config(clusters.pki().trustSettings())));
         assertThatThrownBy(() -> DataConnection.open(bootstrap(), plainAddress, Optional.of(clientTls), Duration.ofSeconds(5)))
                 .isInstanceOf(TlsHandshakeException.class)
                 .hasMessageContaining("answered in plaintext; that port does not speak TLS");
@@ -108,7 +100,7 @@ class TlsMismatchTest {
 
     @Test
     void zeroCopyTransferWithTlsIsRefusedAtStartUp(@TempDir Path directory) {
-        Map<String, String> settings = new HashMap<>(tls);
+        Map<String, String> settings = clusters.tlsNodeSettings();
         settings.put("cachet.worker.network.netty.file.transfer", "transfer");
         settings.put("cachet.worker.cache.dir", directory.resolve("cache").toString());
         settings.put("cachet.worker.ufs.root", directory.toUri().toString());

@@ -5,7 +5,7 @@ import io.cachet.client.FileStatus;
 import io.cachet.minicluster.MiniCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,109 +45,111 @@ class UfsLinkRaceTest {
     private static final byte[] SENTINEL = "OUTSIDE-SENTINEL:never-served;".repeat(200).getBytes(StandardCharsets.US_ASCII);
     private static final byte[] INSIDE = "inside-content;".repeat(300).getBytes(StandardCharsets.US_ASCII);
 
+    @RegisterExtension
+    final ClusterFixture clusters = ClusterFixture.plaintext();
+
     @Test
-    void aLinkFlippedInAndOutDuringReadsWritesListsAndDeletesNeverLeadsOut(@TempDir Path directory) throws Exception {
-        Path outside = Files.createDirectories(directory.resolve("outside"));
+    void aLinkFlippedInAndOutDuringReadsWritesListsAndDeletesNeverLeadsOut() throws Exception {
+        Path outside = Files.createDirectories(clusters.directory().resolve("outside"));
         Files.write(outside.resolve("data.txt"), SENTINEL);
         Files.write(outside.resolve("passwd"), SENTINEL);
         Files.createDirectories(outside.resolve("nested"));
         Map<String, String> outsideBefore = snapshot(outside);
 
-        try (MiniCluster cluster = MiniCluster.builder(directory.resolve("cluster")).workers(2).start()) {
-            Path flip = cluster.ufsRoot().resolve("flip");
-            Path parked = cluster.ufsRoot().resolve("parked");
-            Files.createDirectories(flip);
-            Files.write(flip.resolve("data.txt"), INSIDE);
+        MiniCluster cluster = clusters.start(builder -> builder.workers(2));
+        Path flip = cluster.ufsRoot().resolve("flip");
+        Path parked = cluster.ufsRoot().resolve("parked");
+        Files.createDirectories(flip);
+        Files.write(flip.resolve("data.txt"), INSIDE);
 
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger flips = new AtomicInteger();
-            AtomicInteger readsServed = new AtomicInteger();
-            AtomicInteger writesDone = new AtomicInteger();
-            AtomicInteger listsServed = new AtomicInteger();
-            List<String> leaks = Collections.synchronizedList(new ArrayList<>());
-            ExecutorService threads = Executors.newFixedThreadPool(3);
-            try {
-                Future<?> flipper = threads.submit(() -> {
-                    for (int i = 0; i < FLIPS && !stop.get(); i++) {
-                        Files.move(flip, parked, StandardCopyOption.ATOMIC_MOVE);
-                        Files.createSymbolicLink(flip, outside);
-                        // Each state holds a moment, so operations start in both and cross the flips.
-                        LockSupport.parkNanos(HOLD_NANOS);
-                        Files.delete(flip);
-                        Files.move(parked, flip, StandardCopyOption.ATOMIC_MOVE);
-                        flips.incrementAndGet();
-                        LockSupport.parkNanos(HOLD_NANOS);
-                    }
-                    return null;
-                });
-                List<Future<?>> clients = new ArrayList<>();
-                for (int c = 0; c < 2; c++) {
-                    int clientIndex = c;
-                    clients.add(threads.submit(() -> {
-                        try (CachetClient client = cluster.newClient()) {
-                            for (int i = 0; i < OPERATIONS_PER_CLIENT && !stop.get(); i++) {
-                                String written = "/flip/w-" + clientIndex + "-" + i + ".txt";
-                                try {
-                                    byte[] read = read(client, "/flip/data.txt");
-                                    readsServed.incrementAndGet();
-                                    if (!Arrays.equals(read, INSIDE)) {
-                                        leaks.add("read returned " + read.length + " bytes that are not the inside file");
-                                    }
-                                }
-                                catch (IOException expected) {
-                                    // refused while the link was in place, or missing while parked
-                                }
-                                try (OutputStream out = client.create(written, true, false)) {
-                                    out.write(INSIDE);
-                                    writesDone.incrementAndGet();
-                                }
-                                catch (IOException expected) {
-                                    // refused or missing parent
-                                }
-                                try {
-                                    for (FileStatus status : client.list("/flip")) {
-                                        if (status.path().endsWith("/passwd") || status.path().endsWith("/nested") || status.length() == SENTINEL.length) {
-                                            leaks.add("listing showed " + status);
-                                        }
-                                    }
-                                    listsServed.incrementAndGet();
-                                }
-                                catch (IOException expected) {
-                                    // refused or missing
-                                }
-                                try {
-                                    client.delete("/flip/passwd", false);
-                                    client.delete("/flip/data.txt.gone", false);
-                                    client.delete("/flip/w-" + clientIndex + "-" + (i - 3) + ".txt", false);
-                                }
-                                catch (IOException expected) {
-                                    // refused or missing
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger flips = new AtomicInteger();
+        AtomicInteger readsServed = new AtomicInteger();
+        AtomicInteger writesDone = new AtomicInteger();
+        AtomicInteger listsServed = new AtomicInteger();
+        List<String> leaks = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService threads = Executors.newFixedThreadPool(3);
+        try {
+            Future<?> flipper = threads.submit(() -> {
+                for (int i = 0; i < FLIPS && !stop.get(); i++) {
+                    Files.move(flip, parked, StandardCopyOption.ATOMIC_MOVE);
+                    Files.createSymbolicLink(flip, outside);
+                    // Each state holds a moment, so operations start in both and cross the flips.
+                    LockSupport.parkNanos(HOLD_NANOS);
+                    Files.delete(flip);
+                    Files.move(parked, flip, StandardCopyOption.ATOMIC_MOVE);
+                    flips.incrementAndGet();
+                    LockSupport.parkNanos(HOLD_NANOS);
+                }
+                return null;
+            });
+            List<Future<?>> clients = new ArrayList<>();
+            for (int c = 0; c < 2; c++) {
+                int clientIndex = c;
+                clients.add(threads.submit(() -> {
+                    try (CachetClient client = cluster.newClient()) {
+                        for (int i = 0; i < OPERATIONS_PER_CLIENT && !stop.get(); i++) {
+                            String written = "/flip/w-" + clientIndex + "-" + i + ".txt";
+                            try {
+                                byte[] read = read(client, "/flip/data.txt");
+                                readsServed.incrementAndGet();
+                                if (!Arrays.equals(read, INSIDE)) {
+                                    leaks.add("read returned " + read.length + " bytes that are not the inside file");
                                 }
                             }
+                            catch (IOException expected) {
+                                // refused while the link was in place, or missing while parked
+                            }
+                            try (OutputStream out = client.create(written, true, false)) {
+                                out.write(INSIDE);
+                                writesDone.incrementAndGet();
+                            }
+                            catch (IOException expected) {
+                                // refused or missing parent
+                            }
+                            try {
+                                for (FileStatus status : client.list("/flip")) {
+                                    if (status.path().endsWith("/passwd") || status.path().endsWith("/nested") || status.length() == SENTINEL.length) {
+                                        leaks.add("listing showed " + status);
+                                    }
+                                }
+                                listsServed.incrementAndGet();
+                            }
+                            catch (IOException expected) {
+                                // refused or missing
+                            }
+                            try {
+                                client.delete("/flip/passwd", false);
+                                client.delete("/flip/data.txt.gone", false);
+                                client.delete("/flip/w-" + clientIndex + "-" + (i - 3) + ".txt", false);
+                            }
+                            catch (IOException expected) {
+                                // refused or missing
+                            }
                         }
-                        return null;
-                    }));
-                }
-                for (Future<?> client : clients) {
-                    client.get(240, TimeUnit.SECONDS);
-                }
-                stop.set(true);
-                flipper.get(60, TimeUnit.SECONDS);
+                    }
+                    return null;
+                }));
             }
-            finally {
-                stop.set(true);
-                threads.shutdownNow();
-                threads.awaitTermination(30, TimeUnit.SECONDS);
+            for (Future<?> client : clients) {
+                client.get(240, TimeUnit.SECONDS);
             }
-
-            assertThat(leaks).as("bytes or names from outside the root").isEmpty();
-            assertThat(snapshot(outside)).as("outside the root: nothing added, changed or removed").isEqualTo(outsideBefore);
-            assertThat(flips.get()).as("the link was flipped").isPositive();
-            assertThat(readsServed.get()).as("reads went through while the folder was real").isPositive();
-            assertThat(writesDone.get()).isPositive();
-            assertThat(listsServed.get()).isPositive();
-            System.out.printf("Link race: %d flips, %d reads served, %d writes, %d lists, 0 leaks%n", flips.get(), readsServed.get(), writesDone.get(), listsServed.get());
+            stop.set(true);
+            flipper.get(60, TimeUnit.SECONDS);
         }
+        finally {
+            stop.set(true);
+            threads.shutdownNow();
+            threads.awaitTermination(30, TimeUnit.SECONDS);
+        }
+
+        assertThat(leaks).as("bytes or names from outside the root").isEmpty();
+        assertThat(snapshot(outside)).as("outside the root: nothing added, changed or removed").isEqualTo(outsideBefore);
+        assertThat(flips.get()).as("the link was flipped").isPositive();
+        assertThat(readsServed.get()).as("reads went through while the folder was real").isPositive();
+        assertThat(writesDone.get()).isPositive();
+        assertThat(listsServed.get()).isPositive();
+        System.out.printf("Link race: %d flips, %d reads served, %d writes, %d lists, 0 leaks%n", flips.get(), readsServed.get(), writesDone.get(), listsServed.get());
     }
 
     private static byte[] read(CachetClient client, String path) throws IOException {
