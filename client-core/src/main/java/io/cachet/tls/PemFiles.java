@@ -2,7 +2,6 @@ package io.cachet.tls;
 
 import io.cachet.conf.ConfigException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.EncryptionException;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -64,22 +63,25 @@ final class PemFiles {
                 }
                 if (object instanceof PEMEncryptedKeyPair encrypted) {
                     char[] secret = requirePassword(password, path, passwordKey);
-                    return converter.getKeyPair(encrypted.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BouncyCastle.provider()).build(secret))).getPrivate();
+                    try {
+                        return converter.getKeyPair(encrypted.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BouncyCastle.provider()).build(secret))).getPrivate();
+                    }
+                    catch (IOException e) {
+                        // Traditional PEM encryption has no integrity check: a wrong password yields random bytes, which the
+                        // padding check rejects, or, about once in 256, passes and then fails to parse as a key.
+                        throw wrongPassword(path, passwordKey);
+                    }
                 }
                 // Other blocks (EC PARAMETERS written by openssl ecparam, certificates) may precede the key.
             }
         }
-        catch (PKCSException | EncryptionException e) {
+        catch (PKCSException e) {
             throw wrongPassword(path, passwordKey);
         }
         catch (OperatorCreationException e) {
             throw new ConfigException("Cannot decrypt private key %s: %s".formatted(path, e.getMessage()), e);
         }
         catch (IOException e) {
-            // BouncyCastle reports a bad password of a traditional (PKCS#1) encrypted key as a generic IOException.
-            if (password.isPresent() && e.getMessage() != null && e.getMessage().toLowerCase().contains("decrypt")) {
-                throw wrongPassword(path, passwordKey);
-            }
             throw new ConfigException("%s is not a readable PEM private key (%s). Fix: check %s".formatted(path, e.getMessage(), pathKey), e);
         }
         throw new ConfigException("%s holds no private key (expected a PEM block of type PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY or ENCRYPTED PRIVATE KEY). Fix: check %s"
