@@ -41,11 +41,15 @@ public final class CachetConfig {
     private final Map<ConfigKey<?>, Object> values;
     private final Map<ConfigKey<?>, ConfigSource> sources;
     private final List<String> unknownKeyWarnings;
+    /** Keys under {@link CachetKeys#WORKER_UFS_CONF_PREFIX}, for another system's configuration; never shown, as any may be a secret. */
+    private final Map<String, String> passedOn;
 
-    private CachetConfig(Map<ConfigKey<?>, Object> values, Map<ConfigKey<?>, ConfigSource> sources, List<String> unknownKeyWarnings) {
+    private CachetConfig(Map<ConfigKey<?>, Object> values, Map<ConfigKey<?>, ConfigSource> sources, List<String> unknownKeyWarnings,
+            Map<String, String> passedOn) {
         this.values = Map.copyOf(values);
         this.sources = Map.copyOf(sources);
         this.unknownKeyWarnings = List.copyOf(unknownKeyWarnings);
+        this.passedOn = Map.copyOf(passedOn);
     }
 
     /** Defaults, site file and system properties of this JVM; no engine scope. */
@@ -80,6 +84,13 @@ public final class CachetConfig {
     /** The value as it may be shown to a person: secrets masked, unset keys empty. */
     public <T> Optional<String> display(ConfigKey<T> key) {
         return find(key).map(value -> key.isSecret() ? MASK : key.type().format(value));
+    }
+
+    /** The Hadoop keys set as {@code cachet.worker.ufs.conf.<key>}, by Hadoop name, {@code ${file:...}} references read. */
+    public Map<String, String> underFileSystemProperties() {
+        Map<String, String> found = new TreeMap<>();
+        passedOn.forEach((name, value) -> found.put(name.substring(CachetKeys.WORKER_UFS_CONF_PREFIX.length()), value));
+        return found;
     }
 
     /** One warning per unknown {@code cachet.*} key, each naming the closest known key. */
@@ -163,9 +174,14 @@ public final class CachetConfig {
                 });
             }
             List<String> warnings = new ArrayList<>();
+            Map<String, String> passedOn = new HashMap<>();
             for (Map.Entry<String, RawValue> entry : new TreeMap<>(raw).entrySet()) {
                 ConfigKey<?> key = CachetKeys.all().get(entry.getKey());
                 RawValue value = entry.getValue();
+                if (key == null && entry.getKey().startsWith(CachetKeys.WORKER_UFS_CONF_PREFIX) && entry.getKey().length() > CachetKeys.WORKER_UFS_CONF_PREFIX.length()) {
+                    passedOn.put(entry.getKey(), SecretReference.resolve(entry.getKey(), value.text(), value.source(), environment));
+                    continue;
+                }
                 if (key == null) {
                     String warning = "Unknown configuration key '%s' (from %s): it is ignored. Did you mean '%s'?"
                             .formatted(entry.getKey(), value.source(), KeySuggestion.closest(entry.getKey()));
@@ -176,7 +192,7 @@ public final class CachetConfig {
                 values.put(key, parse(key, value));
                 sources.put(key, value.source());
             }
-            return new CachetConfig(values, sources, warnings);
+            return new CachetConfig(values, sources, warnings, passedOn);
         }
 
         private Object parse(ConfigKey<?> key, RawValue value) {

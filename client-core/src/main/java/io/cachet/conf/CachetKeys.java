@@ -27,6 +27,11 @@ public final class CachetKeys {
     private static final String TLS = PREFIX + "network.tls.";
     /** The Trino connector's own keys start with this: airlift reads them, not Cachet's configuration. */
     public static final String TRINO_PREFIX = PREFIX + "trino.";
+    /**
+     * {@code cachet.worker.ufs.conf.<hadoop key>} sets a Hadoop key for the worker's Hadoop under-file-system
+     * ({@code cachet.worker.ufs.conf.dfs.encrypt.data.transfer=true}); values may be {@code ${file:...}}.
+     */
+    public static final String WORKER_UFS_CONF_PREFIX = PREFIX + "worker.ufs.conf.";
 
     // Names annotations need as compile-time constants (airlift's @Config in the Trino connector)
     public static final String COORDINATOR_ADDRESS_NAME = PREFIX + "coordinator.address";
@@ -163,7 +168,13 @@ public final class CachetKeys {
     public static final ConfigKey<Integer> WORKER_METRICS_PORT = ConfigKey.of(PREFIX + "worker.metrics.port", PORT, 29996,
             "worker metrics and health port (HTTP, or HTTPS with TLS)");
     public static final ConfigKey<String> WORKER_UFS_ROOT = ConfigKey.optional("cachet.worker.ufs.root", STRING,
-            "root of the under-file-system (a file:// URI) that workers read through to");
+            "root of the under-file-system (a local directory or file:// URI) that workers read through to");
+    public static final ConfigKey<String> WORKER_UFS_URI = ConfigKey.optional("cachet.worker.ufs.uri", STRING,
+            "instead of cachet.worker.ufs.root: a Hadoop FileSystem URI (hdfs://, s3a://, gs://, abfs://, file://) whose path is the "
+                    + "under-file-system root; nothing above that path is reachable");
+    public static final ConfigKey<List<String>> WORKER_UFS_CONFIG_RESOURCES = ConfigKey.of("cachet.worker.ufs.config.resources", STRING_LIST, List.of(),
+            "Hadoop configuration files (core-site.xml, hdfs-site.xml) for cachet.worker.ufs.uri, comma-separated; "
+                    + WORKER_UFS_CONF_PREFIX + "* keys override them");
     public static final ConfigKey<String> WORKER_CACHE_DIR = ConfigKey.optional("cachet.worker.cache.dir", STRING,
             "local directory for cached pages and the worker's identity");
     public static final ConfigKey<Long> WORKER_CACHE_SIZE = ConfigKey.of("cachet.worker.cache.size", DATA_SIZE_TYPE, 1L << 30,

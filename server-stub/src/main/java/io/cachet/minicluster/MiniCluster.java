@@ -31,7 +31,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * A coordinator and N workers on loopback, for tests and for {@code cachet local}: in this JVM, or each
  * in a JVM of its own (for kill and restart tests). Every node gets the same properties (TLS settings,
- * say) plus its own; workers share one under-file-system root and each has its own cache directory.
+ * say) plus its own; workers share one under-file-system (a local folder, or the Hadoop URI a test sets as
+ * {@code cachet.worker.ufs.uri}) and each has its own cache directory.
  */
 public final class MiniCluster implements AutoCloseable {
     /** Ports for servers are chosen from here up to the kernel's ephemeral range (see {@link #freePort()}). */
@@ -277,6 +278,10 @@ public final class MiniCluster implements AutoCloseable {
         settings.put(CachetKeys.WORKER_CACHE_DIR.name(), workerCacheDirectory(index).toString());
         settings.put(CachetKeys.WORKER_UFS_ROOT.name(), ufsRoot.toUri().toString());
         Map<String, String> merged = nodeProperties(settings);
+        if (merged.containsKey(CachetKeys.WORKER_UFS_URI.name())) {
+            // A Hadoop under-file-system given by the test takes the local folder's place.
+            merged.remove(CachetKeys.WORKER_UFS_ROOT.name());
+        }
         if (separateProcesses) {
             return ProcessNode.start("worker", serverClasspath, merged, directory.resolve("worker-" + index + ".log"), rpcPort);
         }

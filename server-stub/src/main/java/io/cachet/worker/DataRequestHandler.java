@@ -31,18 +31,18 @@ import java.util.Optional;
 final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(DataRequestHandler.class);
 
-    private final UfsRoot ufs;
+    private final UnderFileSystem ufs;
     private final PageCache cache;
     private final PageFiller filler;
     private final FileTransferMode transfer;
     private final WorkerCounters counters;
     private final InFlightRequests inFlight;
     private ReadTransfer reading;
-    private UfsRoot.PendingWrite writing;
+    private PendingWrite writing;
     private long writeStartNanos;
     private boolean busy;
 
-    DataRequestHandler(UfsRoot ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, InFlightRequests inFlight) {
+    DataRequestHandler(UnderFileSystem ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, InFlightRequests inFlight) {
         this.ufs = ufs;
         this.cache = cache;
         this.filler = filler;
@@ -137,7 +137,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             if (offset < 0 || length < 0) {
                 throw new IOException("Negative offset or length (%d, %d) for %s".formatted(offset, length, path));
             }
-            FileVersion file = FileVersion.current(ufs, path);
+            FileVersion file = ufs.version(path);
             long end = Math.max(offset, Math.min(file.length(), offset + length));
             reading = new ReadTransfer(file, offset, end);
             sendMore(context);
@@ -212,7 +212,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            writing = ufs.createTemporary(path, overwrite, createParents);
+            writing = ufs.create(path, overwrite, createParents);
             writeStartNanos = System.nanoTime();
             context.writeAndFlush(TransferProtocol.empty(context.alloc(), FrameType.OK));
         }
@@ -241,7 +241,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void closeWrite(ChannelHandlerContext context) {
-        UfsRoot.PendingWrite write = writing;
+        PendingWrite write = writing;
         if (write == null) {
             protocolError(context, "WRITE_CLOSE without WRITE_OPEN");
             return;
@@ -259,7 +259,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void abortWrite(String reason) {
-        UfsRoot.PendingWrite write = writing;
+        PendingWrite write = writing;
         writing = null;
         if (write != null) {
             log.info("Write of {} abandoned ({}); the previous file, if any, is unchanged", write.path(), reason);

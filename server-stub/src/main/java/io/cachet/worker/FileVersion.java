@@ -1,24 +1,18 @@
 package io.cachet.worker;
 
-import io.cachet.rpc.ErrorCode;
+import com.google.common.hash.Hashing;
 
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.charset.StandardCharsets;
 
 /** One version of an under-file-system file: its client path, and the cache key of exactly this content. */
 record FileVersion(String path, String key, long length) {
-    /** The current version of the file at {@code clientPath}. */
-    static FileVersion current(UfsRoot ufs, String clientPath) throws IOException {
-        BasicFileAttributes attributes = ufs.attributes(clientPath);
-        if (attributes.isDirectory()) {
-            throw new ErrorCode.IsDirectoryException("Cannot read " + clientPath + ": it is a directory");
-        }
-        if (!attributes.isRegularFile()) {
-            // A FIFO or a device would block the reader or never end.
-            throw new AccessDeniedException(clientPath, null, "refused: not a regular file; only regular files are served");
-        }
-        return new FileVersion(clientPath, PageCache.fileKey(clientPath, attributes), attributes.size());
+    /**
+     * The version whose {@code identity} (what the store says about this content: length, modification
+     * time, file id, etag) is given; any change to it gives new page keys, so old pages are never served.
+     */
+    static FileVersion of(String clientPath, long length, String identity) {
+        String key = Hashing.murmur3_128().hashString(clientPath + '\0' + identity, StandardCharsets.UTF_8).toString();
+        return new FileVersion(clientPath, key, length);
     }
 
     long pageCount(int pageSize) {

@@ -1,19 +1,16 @@
 package io.cachet.worker;
 
-import com.google.common.hash.Hashing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -51,13 +48,6 @@ final class PageCache {
 
     int pageSize() {
         return pageSize;
-    }
-
-    /** The identity of a file's current content: any change to it gives new page keys. */
-    static String fileKey(String clientPath, BasicFileAttributes attributes) {
-        String identity = clientPath + '\0' + attributes.size() + '\0' + attributes.lastModifiedTime().toMillis() + '\0'
-                + attributes.lastModifiedTime().toInstant().getNano() + '\0' + attributes.fileKey();
-        return Hashing.murmur3_128().hashString(identity, StandardCharsets.UTF_8).toString();
     }
 
     /** The cached page file, if present; counts a hit or a miss. */

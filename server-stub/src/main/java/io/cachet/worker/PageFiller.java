@@ -6,15 +6,15 @@ import java.util.Optional;
 
 /**
  * Fills a cache miss: from the previous owner's cache while a membership change is recent, else from
- * the under-file-system; either way the page is cached here.
+ * the under-file-system; either way the page is cached here, under the version it was read from.
  */
 final class PageFiller {
-    private final UfsRoot ufs;
+    private final UnderFileSystem ufs;
     private final PageCache cache;
     private final PeerPages peers;
     private final WorkerCounters counters;
 
-    PageFiller(UfsRoot ufs, PageCache cache, PeerPages peers, WorkerCounters counters) {
+    PageFiller(UnderFileSystem ufs, PageCache cache, PeerPages peers, WorkerCounters counters) {
         this.ufs = ufs;
         this.cache = cache;
         this.peers = peers;
@@ -34,6 +34,10 @@ final class PageFiller {
         ufs.read(file.path(), pageStart, content);
         content.flip();
         counters.ufsPagesRead.increment();
+        if (!ufs.version(file.path()).key().equals(file.key())) {
+            // Replaced while the page was read: its bytes may belong to neither version, and must not be cached as the old one.
+            throw new IOException("File " + file.path() + " changed while it was read; read it again");
+        }
         if (content.remaining() == pageLength) {
             cache.store(file.key(), index, content);
         }

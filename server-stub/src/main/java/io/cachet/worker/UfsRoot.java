@@ -3,7 +3,6 @@ package io.cachet.worker;
 import io.cachet.client.FileStatus;
 import io.cachet.conf.CachetKeys;
 import io.cachet.rpc.ErrorCode;
-import io.cachet.server.RefusalLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +12,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -56,19 +54,16 @@ import java.util.UUID;
  * temporary file can be read by name. A worker removes its own leftovers at start (a crash leaves
  * them) and everyone's older than {@code cachet.worker.abandoned.write.age} periodically.
  */
-final class UfsRoot {
+final class UfsRoot implements UnderFileSystem {
     private static final Logger log = LoggerFactory.getLogger(UfsRoot.class);
-    static final String TEMPORARY_PREFIX = ".cachet-tmp-";
+    private static final String TEMPORARY_PREFIX = ClientPath.TEMPORARY_PREFIX;
     private static final String STAGING = TEMPORARY_PREFIX + "writes";
-    private static final int MAX_PATH_BYTES = 4096;
-    private static final int MAX_NAME_BYTES = 255;
     private static final int MAX_LINK_HOPS = 40;
     private static final Path HERE = Path.of(".");
 
     private final Path root;
     private final String workerId;
-    /** A client that keeps knocking on a wrong path could fill the log: each reason is logged once a minute. */
-    private final RefusalLog refusals = new RefusalLog(UfsRoot.class);
+    private final PathRefusals refusals = new PathRefusals(UfsRoot.class);
     /** Non-overwriting commits check and rename under this lock, so two creators on this worker cannot both win. */
     private final Object commits = new Object();
     /** This worker's writes set up its staging folder one at a time (see openStaging). */
@@ -95,24 +90,41 @@ final class UfsRoot {
         return ufs;
     }
 
-    Path root() {
-        return root;
+    @Override
+    public String describe() {
+        return root + " (local, writes renamed into place)";
     }
 
-    FileStatus status(String clientPath) throws IOException {
+    @Override
+    public FileStatus status(String clientPath) throws IOException {
         try (Entry entry = locateExisting(clientPath)) {
             return status(clientPath, entry.attributes().orElseThrow(() -> notFound(clientPath)));
         }
     }
 
-    /** The attributes of the file (or directory) at {@code clientPath}, links inside the root followed; for cache keys. */
-    BasicFileAttributes attributes(String clientPath) throws IOException {
+    @Override
+    public FileVersion version(String clientPath) throws IOException {
+        BasicFileAttributes attributes = attributes(clientPath);
+        if (attributes.isDirectory()) {
+            throw new ErrorCode.IsDirectoryException("Cannot read " + clientPath + ": it is a directory");
+        }
+        if (!attributes.isRegularFile()) {
+            // A FIFO or a device would block the reader or never end.
+            throw new AccessDeniedException(clientPath, null, "refused: not a regular file; only regular files are served");
+        }
+        return FileVersion.of(clientPath, attributes.size(), attributes.size() + "\0" + attributes.lastModifiedTime().toMillis() + '\0'
+                + attributes.lastModifiedTime().toInstant().getNano() + '\0' + attributes.fileKey());
+    }
+
+    /** The attributes of the file (or directory) at {@code clientPath}, links inside the root followed. */
+    private BasicFileAttributes attributes(String clientPath) throws IOException {
         try (Entry entry = locateExisting(clientPath)) {
             return entry.attributes().orElseThrow(() -> notFound(clientPath));
         }
     }
 
-    List<FileStatus> list(String clientPath) throws IOException {
+    @Override
+    public List<FileStatus> list(String clientPath) throws IOException {
         try (Entry entry = locateExisting(clientPath)) {
             BasicFileAttributes attributes = entry.attributes().orElseThrow(() -> notFound(clientPath));
             if (!attributes.isDirectory()) {
@@ -146,7 +158,8 @@ final class UfsRoot {
         }
     }
 
-    boolean mkdirs(String clientPath) throws IOException {
+    @Override
+    public boolean mkdirs(String clientPath) throws IOException {
         List<String> names = names(clientPath);
         for (int depth = 1; depth <= names.size(); depth++) {
             String prefix = "/" + String.join("/", names.subList(0, depth));
@@ -174,7 +187,8 @@ final class UfsRoot {
         return true;
     }
 
-    boolean delete(String clientPath, boolean recursive) throws IOException {
+    @Override
+    public boolean delete(String clientPath, boolean recursive) throws IOException {
         // The link itself is deleted, never what it points to.
         Entry located;
         try {
@@ -224,8 +238,8 @@ final class UfsRoot {
         }
     }
 
-    /** HDFS rename rules: into an existing directory, never over an existing file; false when it cannot be done. */
-    boolean rename(String source, String destination) throws IOException {
+    @Override
+    public boolean rename(String source, String destination) throws IOException {
         try (Entry from = locate(source, false); Entry target = locate(destination, true)) {
             if (from.isRoot() || from.attributes().isEmpty()) {
                 return false;
@@ -259,8 +273,9 @@ final class UfsRoot {
         return true;
     }
 
-    /** A new, empty temporary file for a write to {@code clientPath}, after the create checks; finish it with {@link PendingWrite#commit}. */
-    PendingWrite createTemporary(String clientPath, boolean overwrite, boolean createParents) throws IOException {
+    /** A new, empty temporary file for a write to {@code clientPath}, after the create checks. */
+    @Override
+    public PendingWrite create(String clientPath, boolean overwrite, boolean createParents) throws IOException {
         List<String> names = names(clientPath);
         if (names.isEmpty()) {
             throw new ErrorCode.IsDirectoryException("Cannot write " + clientPath + ": it is a directory");
@@ -294,7 +309,7 @@ final class UfsRoot {
                 Path name = Path.of(UUID.randomUUID().toString());
                 SeekableByteChannel channel = staging.newByteChannel(name,
                         Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
-                return new PendingWrite(target, staging, name, channel, overwrite);
+                return new StagedWrite(target, staging, name, channel, overwrite);
             }
             catch (IOException | RuntimeException e) {
                 staging.close();
@@ -311,7 +326,7 @@ final class UfsRoot {
      * A write in progress: bytes go to a temporary file in the staging directory, which {@link #commit}
      * renames into the target directory (held open since the checks) in one step, and {@link #abort} deletes.
      */
-    final class PendingWrite implements Closeable {
+    private final class StagedWrite implements PendingWrite {
         private Entry target;
         private final SecureDirectoryStream<Path> staging;
         private final Path name;
@@ -319,7 +334,7 @@ final class UfsRoot {
         private final boolean overwrite;
         private boolean finished;
 
-        private PendingWrite(Entry target, SecureDirectoryStream<Path> staging, Path name, SeekableByteChannel channel, boolean overwrite) {
+        private StagedWrite(Entry target, SecureDirectoryStream<Path> staging, Path name, SeekableByteChannel channel, boolean overwrite) {
             this.target = target;
             this.staging = staging;
             this.name = name;
@@ -327,18 +342,21 @@ final class UfsRoot {
             this.overwrite = overwrite;
         }
 
-        String path() {
+        @Override
+        public String path() {
             return target.clientPath;
         }
 
-        void write(ByteBuffer bytes) throws IOException {
+        @Override
+        public void write(ByteBuffer bytes) throws IOException {
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
         }
 
-        /** Moves the finished file into place: readers see the old file or the new one, never half. */
-        void commit() throws IOException {
+        /** Moves the finished file into place, relative to the target directory held open since the checks. */
+        @Override
+        public void commit() throws IOException {
             channel.close();
             for (int attempt = 1; ; attempt++) {
                 try {
@@ -373,7 +391,7 @@ final class UfsRoot {
         }
 
         /** Deletes the temporary file; the previous file, if any, is untouched. */
-        void abort() {
+        private void abort() {
             try {
                 channel.close();
                 staging.deleteFile(name);
@@ -397,8 +415,8 @@ final class UfsRoot {
         }
     }
 
-    /** Reads from {@code position} of the file at {@code clientPath} until {@code into} is full or the file ends. */
-    void read(String clientPath, long position, ByteBuffer into) throws IOException {
+    @Override
+    public void read(String clientPath, long position, ByteBuffer into) throws IOException {
         try (Entry entry = locateExisting(clientPath);
                 SeekableByteChannel channel = entry.parent.newByteChannel(entry.name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
             channel.position(position);
@@ -411,11 +429,8 @@ final class UfsRoot {
         }
     }
 
-    /**
-     * Removes temporary files of writes that never finished: all of this worker's (at start, when
-     * its earlier life's writes are over) or everyone's older than {@code age}.
-     */
-    void removeAbandonedWrites(Duration age, boolean ownAtAnyAge) throws IOException {
+    @Override
+    public void removeAbandonedWrites(Duration age, boolean ownAtAnyAge) throws IOException {
         Instant cutoff = Instant.now().minus(age);
         try (SecureDirectoryStream<Path> rootDirectory = openRoot()) {
             // Directories made for mkdirs that a crash left before they were moved into place.
@@ -458,10 +473,15 @@ final class UfsRoot {
         }
     }
 
-    /** An error message as a client may see it: the root's local location is not its business. */
-    String clientMessage(IOException error) {
+    @Override
+    public String clientMessage(IOException error) {
         String message = String.valueOf(error.getMessage());
         return message.replace(root.toString(), "");
+    }
+
+    @Override
+    public void close() {
+        // nothing is held between calls
     }
 
     // ---- walking
@@ -538,7 +558,7 @@ final class UfsRoot {
                 Optional<BasicFileAttributes> attributes = attributes(directory, entry);
                 if (attributes.isPresent() && attributes.get().isSymbolicLink() && (!last || followLast)) {
                     if (++hops > MAX_LINK_HOPS) {
-                        throw refuse(clientPath, "it goes through more than " + MAX_LINK_HOPS + " symbolic links");
+                        throw refusals.refuse(clientPath, "it goes through more than " + MAX_LINK_HOPS + " symbolic links");
                     }
                     List<String> target = linkTarget(clientPath, walked, name);
                     for (int i = target.size() - 1; i >= 0; i--) {
@@ -567,7 +587,7 @@ final class UfsRoot {
                 catch (FileSystemException e) {
                     // Replaced (by a link, say) since its attributes were read: look at it again.
                     if (++hops > MAX_LINK_HOPS) {
-                        throw refuse(clientPath, "it keeps changing while it is walked");
+                        throw refusals.refuse(clientPath, "it keeps changing while it is walked");
                     }
                     pending.addFirst(name);
                     continue;
@@ -595,13 +615,13 @@ final class UfsRoot {
             target = Files.readSymbolicLink(root.resolve(String.join("/", walked)).resolve(name));
         }
         catch (IOException | UnsupportedOperationException e) {
-            throw refuse(clientPath, "it goes through a symbolic link whose target cannot be read");
+            throw refusals.refuse(clientPath, "it goes through a symbolic link whose target cannot be read");
         }
         List<String> names = new ArrayList<>();
         if (target.isAbsolute()) {
             Path normalized = target.normalize();
             if (!normalized.startsWith(root)) {
-                throw refuse(clientPath, "it goes through a symbolic link that leads outside the root");
+                throw refusals.refuse(clientPath, "it goes through a symbolic link that leads outside the root");
             }
             root.relativize(normalized).forEach(part -> names.add(part.toString()));
         }
@@ -611,7 +631,7 @@ final class UfsRoot {
                 String text = part.toString();
                 if (text.equals("..")) {
                     if (names.isEmpty()) {
-                        throw refuse(clientPath, "it goes through a symbolic link that leads outside the root");
+                        throw refusals.refuse(clientPath, "it goes through a symbolic link that leads outside the root");
                     }
                     names.remove(names.size() - 1);
                 }
@@ -623,49 +643,14 @@ final class UfsRoot {
         names.removeIf(String::isEmpty);
         for (String part : names) {
             if (part.startsWith(TEMPORARY_PREFIX)) {
-                throw refuse(clientPath, "it goes through a symbolic link to a temporary file");
+                throw refusals.refuse(clientPath, "it goes through a symbolic link to a temporary file");
             }
         }
         return names;
     }
 
-    /** The names of a client path, after every textual check. */
     private List<String> names(String clientPath) throws AccessDeniedException {
-        if (clientPath == null || clientPath.isEmpty()) {
-            throw refuse(clientPath, "the path is empty");
-        }
-        if (clientPath.indexOf('\0') >= 0) {
-            throw refuse(clientPath, "the path contains a NUL byte");
-        }
-        if (clientPath.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
-            throw refuse(clientPath, "the path is longer than " + MAX_PATH_BYTES + " bytes");
-        }
-        if (!clientPath.startsWith("/")) {
-            throw refuse(clientPath, "the path is not absolute");
-        }
-        List<String> names = new ArrayList<>();
-        for (String segment : clientPath.split("/")) {
-            if (segment.isEmpty()) {
-                continue;
-            }
-            if (segment.equals("..") || segment.equals(".")) {
-                throw refuse(clientPath, "'" + segment + "' segments are not allowed");
-            }
-            if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-                throw refuse(clientPath, "a name is longer than " + MAX_NAME_BYTES + " bytes");
-            }
-            for (int i = 0; i < segment.length(); i++) {
-                char c = segment.charAt(i);
-                if (c < 0x20 || c == 0x7f || c == '\\') {
-                    throw refuse(clientPath, "the path contains a control character or backslash");
-                }
-            }
-            if (segment.startsWith(TEMPORARY_PREFIX)) {
-                throw refuse(clientPath, "names starting with " + TEMPORARY_PREFIX + " belong to unfinished writes");
-            }
-            names.add(segment);
-        }
-        return names;
+        return ClientPath.parse(clientPath, refusals).names();
     }
 
     private SecureDirectoryStream<Path> openRoot() throws IOException {
@@ -780,12 +765,5 @@ final class UfsRoot {
         catch (IOException e) {
             // a directory handle: nothing was written through it
         }
-    }
-
-    private AccessDeniedException refuse(String clientPath, String reason) {
-        String shown = clientPath == null ? "(none)" : clientPath.replace("\0", "\\0");
-        refusals.warn(reason, "Refused path '%s': %s".formatted(shown.length() > 200 ? shown.substring(0, 200) + "..." : shown, reason));
-        return new AccessDeniedException(shown.length() > 200 ? shown.substring(0, 200) + "..." : shown, null,
-                "refused: " + reason + "; paths must stay inside the under-file-system root");
     }
 }

@@ -19,11 +19,11 @@ import java.util.regex.Pattern;
 final class WorkerInternodeService extends InternodeServiceGrpc.InternodeServiceImplBase {
     private static final Pattern FILE_KEY = Pattern.compile("[0-9a-f]{32}");
 
-    private final UfsRoot ufs;
+    private final UnderFileSystem ufs;
     private final PageCache cache;
     private final PageFiller filler;
 
-    WorkerInternodeService(UfsRoot ufs, PageCache cache, PageFiller filler) {
+    WorkerInternodeService(UnderFileSystem ufs, PageCache cache, PageFiller filler) {
         this.ufs = ufs;
         this.cache = cache;
         this.filler = filler;
@@ -63,7 +63,7 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
                 return;
             }
             try {
-                FileVersion file = FileVersion.current(ufs, path);
+                FileVersion file = ufs.version(path);
                 task.run(file, progress);
                 progress.setBytesDone(progress.getBytesDone() + file.length());
             }

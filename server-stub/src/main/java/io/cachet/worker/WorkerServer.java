@@ -53,6 +53,7 @@ public final class WorkerServer implements AutoCloseable {
     private final Server rpc;
     private final DataServer data;
     private final MembershipLink link;
+    private final UnderFileSystem ufs;
     private final PageCache cache;
     private final ConnectionCounters connections;
     private final InternodePeers peers;
@@ -64,7 +65,7 @@ public final class WorkerServer implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean everRegistered;
 
-    private WorkerServer(String id, String host, Server rpc, DataServer data, MembershipLink link, PageCache cache, ConnectionCounters connections,
+    private WorkerServer(String id, String host, Server rpc, DataServer data, MembershipLink link, UnderFileSystem ufs, PageCache cache, ConnectionCounters connections,
             InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping,
             Optional<MetricsServer> operations) {
         this.id = id;
@@ -72,6 +73,7 @@ public final class WorkerServer implements AutoCloseable {
         this.rpc = rpc;
         this.data = data;
         this.link = link;
+        this.ufs = ufs;
         this.cache = cache;
         this.connections = connections;
         this.peers = peers;
@@ -92,8 +94,7 @@ public final class WorkerServer implements AutoCloseable {
                 "A worker needs a cache directory. Fix: set %s".formatted(CachetKeys.WORKER_CACHE_DIR.name())))));
         long pageSize = config.get(CachetKeys.WORKER_PAGE_SIZE);
         String id = WorkerIdentity.loadOrCreate(cacheDirectory);
-        UfsRoot ufs = UfsRoot.of(config.find(CachetKeys.WORKER_UFS_ROOT).orElseThrow(() -> new ConfigException(
-                "A worker needs an under-file-system root. Fix: set %s to a file:// URI".formatted(CachetKeys.WORKER_UFS_ROOT.name()))), id);
+        UnderFileSystem ufs = openUnderFileSystem(config, id);
         Duration abandonedAge = config.get(CachetKeys.WORKER_ABANDONED_WRITE_AGE);
         // This worker's earlier life cannot finish its writes: its temporary files go now, everyone's old ones too.
         removeAbandonedWrites(ufs, abandonedAge, true);
@@ -169,28 +170,54 @@ public final class WorkerServer implements AutoCloseable {
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));
             long sweepMillis = Math.max(Duration.ofSeconds(1).toMillis(), Math.min(Duration.ofMinutes(10).toMillis(), abandonedAge.toMillis() / 4));
             housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge, false), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
-            self[0] = new WorkerServer(id, host, rpc, data, link, cache, connections, peers, peerPages, counters,
+            self[0] = new WorkerServer(id, host, rpc, data, link, ufs, cache, connections, peers, peerPages, counters,
                     tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping, Optional.ofNullable(operations));
             link.start();
             log.info("Worker {} at {} (rpc {}, data {}, metrics {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(),
-                    operations == null ? "off" : operations.url(host) + "/metrics", transfer, tls.map(TlsContexts::describe).orElse("plaintext"), ufs.root());
+                    operations == null ? "off" : operations.url(host) + "/metrics", transfer, tls.map(TlsContexts::describe).orElse("plaintext"), ufs.describe());
             return self[0];
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopQuietly(rpc, data, operations);
             peerPages.close();
+            closeQuietly(ufs);
             throw new IOException("Interrupted while starting the worker", e);
         }
         catch (IOException | RuntimeException e) {
             stopQuietly(rpc, data, operations);
             peerPages.close();
+            closeQuietly(ufs);
             throw e;
         }
     }
 
+    /** A local directory ({@code cachet.worker.ufs.root}) or a Hadoop file system ({@code cachet.worker.ufs.uri}), never both. */
+    private static UnderFileSystem openUnderFileSystem(CachetConfig config, String id) throws IOException {
+        Optional<String> root = config.find(CachetKeys.WORKER_UFS_ROOT);
+        Optional<String> uri = config.find(CachetKeys.WORKER_UFS_URI);
+        if (root.isPresent() && uri.isPresent()) {
+            throw new ConfigException("Both %s and %s are set. Fix: keep one: %s for a local directory, %s for a Hadoop file system URI"
+                    .formatted(CachetKeys.WORKER_UFS_ROOT.name(), CachetKeys.WORKER_UFS_URI.name(), CachetKeys.WORKER_UFS_ROOT.name(), CachetKeys.WORKER_UFS_URI.name()));
+        }
+        if (uri.isPresent()) {
+            return HadoopUfs.open(config, uri.get(), id);
+        }
+        return UfsRoot.of(root.orElseThrow(() -> new ConfigException("A worker needs an under-file-system. Fix: set %s to a local directory (a file:// URI), or %s to a Hadoop URI such as hdfs://namenode:8020/warehouse"
+                .formatted(CachetKeys.WORKER_UFS_ROOT.name(), CachetKeys.WORKER_UFS_URI.name()))), id);
+    }
+
+    private static void closeQuietly(UnderFileSystem ufs) {
+        try {
+            ufs.close();
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("Cannot close the under-file-system {}: {}", ufs.describe(), e.toString());
+        }
+    }
+
     /** A sweep that fails (a staging folder someone replaced, say) is logged; serving does not depend on it. */
-    private static void removeAbandonedWrites(UfsRoot ufs, Duration age, boolean ownAtAnyAge) {
+    private static void removeAbandonedWrites(UnderFileSystem ufs, Duration age, boolean ownAtAnyAge) {
         try {
             ufs.removeAbandonedWrites(age, ownAtAnyAge);
         }
@@ -304,6 +331,7 @@ public final class WorkerServer implements AutoCloseable {
         data.close();
         GrpcServers.stop(rpc);
         peerPages.close();
+        closeQuietly(ufs);
         // Last: health answers "draining" for as long as the listeners finish their work.
         operations.ifPresent(MetricsServer::close);
     }

@@ -19,10 +19,10 @@ import java.util.function.Supplier;
 
 /** Metadata of the under-file-system over gRPC; file-system errors travel as {@link RemoteErrors} trailers. */
 final class WorkerService extends WorkerServiceGrpc.WorkerServiceImplBase {
-    private final UfsRoot ufs;
+    private final UnderFileSystem ufs;
     private final Supplier<WorkerMetrics> metrics;
 
-    WorkerService(UfsRoot ufs, Supplier<WorkerMetrics> metrics) {
+    WorkerService(UnderFileSystem ufs, Supplier<WorkerMetrics> metrics) {
         this.ufs = ufs;
         this.metrics = metrics;
     }

@@ -3,6 +3,8 @@ package io.cachet.cluster;
 import io.cachet.client.CachetClient;
 import io.cachet.client.CachetInputStream;
 import io.cachet.client.FileStatus;
+import io.cachet.conf.CachetKeys;
+import io.cachet.hdfs.HdfsCluster;
 import io.cachet.minicluster.MiniCluster;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -21,12 +23,13 @@ import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** End-to-end file operations against a real coordinator and workers, over TLS and over plaintext. */
+/** End-to-end file operations against a real coordinator and workers, over TLS and over plaintext, on a local folder and on HDFS. */
 class ClusterFileOperationsTest {
     static final int PAGE = 64 << 10;
 
@@ -65,6 +68,39 @@ class ClusterFileOperationsTest {
         }
     }
 
+    /** The same operations with a real HDFS (data transfer encrypted) as the under-file-system, over TLS. */
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class OverTlsOnHdfs extends Operations {
+        @RegisterExtension
+        static final ClusterFixture clusters = ClusterFixture.tls("Cluster CA");
+        private HdfsCluster hdfs;
+
+        @Override
+        ClusterFixture clusters() {
+            return clusters;
+        }
+
+        @Override
+        Map<String, String> underFileSystem() throws IOException {
+            hdfs = HdfsCluster.start(clusters.directory().resolve("hdfs"), 2, true);
+            clusters.closeAfter(hdfs);
+            return Map.of(CachetKeys.WORKER_UFS_URI.name(), hdfs.newRoot("/cachet"));
+        }
+
+        @Override
+        byte[] underFileSystemContent(String path) throws IOException {
+            return hdfs.read("/cachet" + path);
+        }
+
+        @Test
+        void theWorkersWroteThroughToHdfs() throws IOException {
+            byte[] written = roundTrip("/through/to-hdfs.bin", 2 * PAGE + 5);
+            assertThat(hdfs.fileSystem().getFileStatus(new org.apache.hadoop.fs.Path("/cachet/through/to-hdfs.bin")).getLen()).isEqualTo(written.length);
+            assertThat(client.list("/")).extracting(FileStatus::path).doesNotContain("/.cachet-tmp-writes");
+        }
+    }
+
     abstract static class Operations {
         MiniCluster cluster;
         CachetClient client;
@@ -72,9 +108,21 @@ class ClusterFileOperationsTest {
         /** The nested class's own fixture: its cluster lives as long as the class. */
         abstract ClusterFixture clusters();
 
+        /** Properties that choose the workers' under-file-system: none for the cluster's local folder. */
+        Map<String, String> underFileSystem() throws IOException {
+            return Map.of();
+        }
+
+        /** A file's bytes as the under-file-system holds them. */
+        byte[] underFileSystemContent(String path) throws IOException {
+            return Files.readAllBytes(cluster.ufsRoot().resolve(path.substring(1)));
+        }
+
         @BeforeAll
         void startCluster() throws IOException {
+            Map<String, String> underFileSystem = underFileSystem();
             cluster = clusters().start(builder -> builder.workers(2)
+                    .properties(underFileSystem)
                     .property("cachet.worker.page.size", String.valueOf(PAGE))
                     .property("cachet.client.read.ahead", String.valueOf(2 * PAGE)));
             client = clusters().client(cluster);
@@ -85,7 +133,7 @@ class ClusterFileOperationsTest {
             for (int size : List.of(0, 1, PAGE - 1, PAGE, PAGE + 1, 3 * PAGE + 17)) {
                 byte[] written = roundTrip("/sizes/file-" + size, size);
                 assertThat(client.status("/sizes/file-" + size).length()).isEqualTo(size);
-                assertThat(Files.readAllBytes(cluster.ufsRoot().resolve("sizes/file-" + size))).isEqualTo(written);
+                assertThat(underFileSystemContent("/sizes/file-" + size)).isEqualTo(written);
             }
         }
 

@@ -303,7 +303,7 @@ class DataRequestHandlerTest {
 
     private List<Path> temporaryFiles() throws IOException {
         try (var files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).filter(file -> root.relativize(file).toString().startsWith(UfsRoot.TEMPORARY_PREFIX)).toList();
+            return files.filter(Files::isRegularFile).filter(file -> root.relativize(file).toString().startsWith(ClientPath.TEMPORARY_PREFIX)).toList();
         }
     }
 }

@@ -32,7 +32,7 @@ class SharedUfsStagingTest {
                 CyclicBarrier start = new CyclicBarrier(2);
                 List<Future<?>> writes = roots.stream().<Future<?>>map(ufs -> workers.submit(() -> {
                     start.await();
-                    UfsRoot.PendingWrite write = ufs.createTemporary("/file-of-" + ufs.hashCode(), true, false);
+                    PendingWrite write = ufs.create("/file-of-" + ufs.hashCode(), true, false);
                     write.commit();
                     return null;
                 })).toList();
@@ -62,7 +62,7 @@ class SharedUfsStagingTest {
                     String name = "/file-" + writer;
                     writes.add(writers.submit(() -> {
                         start.await();
-                        ufs.createTemporary(name, true, false).commit();
+                        ufs.create(name, true, false).commit();
                         return null;
                     }));
                 }
