@@ -1,5 +1,6 @@
 package io.cachet.benchmarks;
 
+import io.cachet.benchmarks.hadoop.HadoopApiBenchmark;
 import io.cachet.certs.DevelopmentCertificates;
 import io.cachet.certs.KeyAlgorithm;
 import io.cachet.client.CachetClient;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
  * under-file-system), a cached sequential read, and 4 KiB open+read latency. Prints a table and the
  * TLS/plaintext ratios.
  */
-@Command(name = "cachet-benchmark", mixinStandardHelpOptions = true, description = "End-to-end Cachet throughput and latency.")
+@Command(name = "cachet-benchmark", mixinStandardHelpOptions = true, subcommands = HadoopApiBenchmark.class, description = "End-to-end Cachet throughput and latency.")
 public final class EndToEndBenchmark implements Callable<Integer> {
     private static final int BUFFER = 1 << 20;
 
@@ -74,7 +74,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         }
         print(results);
         if (directory == null) {
-            deleteTree(work);
+            FileTrees.delete(work);
         }
         return 0;
     }
@@ -165,11 +165,4 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
 }

@@ -185,6 +185,8 @@ public final class CachetKeys {
             "how often a worker reports to the coordinator");
     public static final ConfigKey<Duration> WORKER_PEER_FETCH_WINDOW = ConfigKey.of("cachet.worker.peer.fetch.window", DURATION_TYPE, Duration.ofMinutes(10),
             "for how long after a membership change a worker asks a path's previous owner for pages it misses, before the under-file-system; 0 turns it off");
+    public static final ConfigKey<Duration> WORKER_PEER_FETCH_MIN_AGE = ConfigKey.of("cachet.worker.peer.fetch.min.age", DURATION_TYPE, Duration.ofMinutes(1),
+            "a previous owner is asked for pages only if it had been serving this long when the membership changed (workers that start together ask nobody)");
     public static final ConfigKey<Duration> WORKER_ABANDONED_WRITE_AGE = ConfigKey.of("cachet.worker.abandoned.write.age", DURATION_TYPE, Duration.ofHours(1),
             "temporary files of unfinished writes older than this are removed (at start and then periodically); a writer idle this long has lost its connection");
     public static final ConfigKey<FileTransferMode> WORKER_FILE_TRANSFER = ConfigKey.of("cachet.worker.network.netty.file.transfer",

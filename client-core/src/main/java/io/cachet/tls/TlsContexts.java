@@ -23,6 +23,7 @@ import java.security.KeyManagementException;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -37,10 +38,16 @@ public final class TlsContexts {
 
     private final TlsSettings settings;
     private final TlsMaterial material;
+    // Client contexts are shared by every connection of this material generation, so handshakes resume
+    // sessions instead of building a context and starting afresh per connection; a reload starts a new one.
+    private final PerGeneration<SslContext> dataClient;
+    private final PerGeneration<io.grpc.netty.shaded.io.netty.handler.ssl.SslContext> grpcClient;
 
     private TlsContexts(TlsSettings settings, TlsMaterial material) {
         this.settings = requireNonNull(settings, "settings is null");
         this.material = requireNonNull(material, "material is null");
+        this.dataClient = new PerGeneration<>(material, this::newDataClient);
+        this.grpcClient = new PerGeneration<>(material, this::newGrpcClient);
     }
 
     public static TlsContexts create(TlsSettings settings, TlsMaterial material) {
@@ -125,7 +132,12 @@ public final class TlsContexts {
         return build(builder::build, "data plane server");
     }
 
+    /** The data plane's client context for the material in service, shared by all its connections. */
     public SslContext dataClient() {
+        return dataClient.get();
+    }
+
+    private SslContext newDataClient() {
         SslProvider provider = dataPlaneProvider();
         List<String> ciphers = dataPlaneCiphers();
         SslContextBuilder builder = SslContextBuilder.forClient()
@@ -165,7 +177,12 @@ public final class TlsContexts {
         return build(builder::build, "gRPC server");
     }
 
+    /** The gRPC plane's client context for the material in service, shared by all its channels. */
     public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient() {
+        return grpcClient.get();
+    }
+
+    private io.grpc.netty.shaded.io.netty.handler.ssl.SslContext newGrpcClient() {
         var provider = grpcProvider();
         List<String> ciphers = grpcCiphers();
         var builder = GrpcSslContexts.configure(io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient(), provider)
@@ -256,6 +273,28 @@ public final class TlsContexts {
         return new ConfigException(("%s=openssl, but OpenSSL (BoringSSL from %s) cannot be loaded on this machine: %s. "
                 + "Fix: set %s=jdk or auto, or put the netty-tcnative-boringssl-static jar for this platform on the classpath")
                 .formatted(CachetKeys.TLS_PROVIDER.name(), library, cause, CachetKeys.TLS_PROVIDER.name()), cause);
+    }
+
+    /** A context built once per generation of the material: rebuilt on first use after a reload. */
+    private static final class PerGeneration<T> {
+        private final TlsMaterial material;
+        private final Supplier<T> factory;
+        private long generation = -1;
+        private T context;
+
+        PerGeneration(TlsMaterial material, Supplier<T> factory) {
+            this.material = material;
+            this.factory = factory;
+        }
+
+        synchronized T get() {
+            long current = material.reloads();
+            if (context == null || generation != current) {
+                context = factory.get();
+                generation = current;
+            }
+            return context;
+        }
     }
 
     private interface ContextFactory<T> {

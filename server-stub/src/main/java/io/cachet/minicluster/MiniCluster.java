@@ -46,6 +46,7 @@ public final class MiniCluster implements AutoCloseable {
     private final List<String> workerHosts;
     private final boolean separateProcesses;
     private final String serverClasspath;
+    private final List<String> serverJvmOptions;
     private final Path ufsRoot;
     private final int coordinatorPort;
     private final int coordinatorMetricsPort;
@@ -85,6 +86,7 @@ public final class MiniCluster implements AutoCloseable {
         this.workerHosts = List.copyOf(builder.workerHosts);
         this.separateProcesses = builder.separateProcesses;
         this.serverClasspath = builder.serverClasspath;
+        this.serverJvmOptions = List.copyOf(builder.serverJvmOptions);
         this.ufsRoot = Files.createDirectories(directory.resolve("ufs"));
         this.coordinatorPort = freePort();
         this.coordinatorMetricsPort = freePort();
@@ -244,7 +246,7 @@ public final class MiniCluster implements AutoCloseable {
 
     private Node startCoordinator() throws IOException {
         return separateProcesses
-                ? ProcessNode.start("coordinator", serverClasspath, nodeProperties(coordinatorSettings()), coordinatorLog(), coordinatorPort)
+                ? ProcessNode.start("coordinator", serverClasspath, serverJvmOptions, nodeProperties(coordinatorSettings()), coordinatorLog(), coordinatorPort)
                 : InProcessNode.of(CoordinatorServer.start(isolatedConfig(nodeProperties(coordinatorSettings()), "MiniCluster coordinator")), coordinatorPort);
     }
 
@@ -283,7 +285,7 @@ public final class MiniCluster implements AutoCloseable {
             merged.remove(CachetKeys.WORKER_UFS_ROOT.name());
         }
         if (separateProcesses) {
-            return ProcessNode.start("worker", serverClasspath, merged, directory.resolve("worker-" + index + ".log"), rpcPort);
+            return ProcessNode.start("worker", serverClasspath, serverJvmOptions, merged, directory.resolve("worker-" + index + ".log"), rpcPort);
         }
         return InProcessNode.of(WorkerServer.start(isolatedConfig(merged, "MiniCluster worker " + index)), rpcPort);
     }
@@ -368,6 +370,7 @@ public final class MiniCluster implements AutoCloseable {
         private int workers = 1;
         private boolean separateProcesses;
         private String serverClasspath = System.getProperty("java.class.path");
+        private final List<String> serverJvmOptions = new ArrayList<>();
 
         private Builder(Path directory) {
             this.directory = requireNonNull(directory, "directory is null");
@@ -416,6 +419,12 @@ public final class MiniCluster implements AutoCloseable {
         /** The classpath separate server JVMs run with; this JVM's by default. */
         public Builder serverClasspath(String classpath) {
             this.serverClasspath = requireNonNull(classpath, "classpath is null");
+            return this;
+        }
+
+        /** Options for separate server JVMs (a heap size, a profiling agent), after the defaults, so they win. */
+        public Builder serverJvmOptions(List<String> options) {
+            this.serverJvmOptions.addAll(options);
             return this;
         }
 

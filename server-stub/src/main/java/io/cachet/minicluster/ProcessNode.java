@@ -33,12 +33,13 @@ final class ProcessNode implements MiniCluster.Node {
         this.rpcPort = rpcPort;
     }
 
-    static ProcessNode start(String role, String classpath, Map<String, String> properties, Path logFile, int rpcPort) throws IOException {
+    static ProcessNode start(String role, String classpath, List<String> jvmOptions, Map<String, String> properties, Path logFile, int rpcPort) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
         command.add("-XX:+IgnoreUnrecognizedVMOptions");
         command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(jvmOptions);
         // Netty leak detection set for this JVM (a test run sets it) applies to the nodes it starts.
         System.getProperties().stringPropertyNames().stream()
                 .filter(name -> name.endsWith(LEAK_DETECTION_LEVEL))

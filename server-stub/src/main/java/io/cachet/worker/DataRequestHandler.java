@@ -161,7 +161,8 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 // The page first: a page that cannot be read must not leave a DATA header without its bytes on the wire.
                 Object page = page(read, pageIndex, pageStart, within, count);
                 context.write(TransferProtocol.header(context.alloc(), FrameType.DATA, count));
-                context.write(page);
+                // Each page leaves as soon as it is ready: the client reads it while the next one is filled from the under-file-system.
+                context.writeAndFlush(page);
                 read.position += count;
                 counters.bytesRead.add(count);
             }
@@ -197,11 +198,16 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 // Evicted between lookup and open: read it again below.
             }
         }
-        ByteBuffer content = filler.fill(read.file, pageIndex);
-        if (within + count > content.remaining()) {
-            throw new IOException("File " + read.file.path() + " changed while it was read: it is shorter than " + (pageStart + within + count) + " bytes");
+        ByteBuf content = filler.fill(read.file, pageIndex);
+        try {
+            if (within + count > content.readableBytes()) {
+                throw new IOException("File " + read.file.path() + " changed while it was read: it is shorter than " + (pageStart + within + count) + " bytes");
+            }
+            return content.retainedSlice(content.readerIndex() + within, count);
         }
-        return Unpooled.wrappedBuffer(content.slice(content.position() + within, count));
+        finally {
+            content.release();
+        }
     }
 
     // ---- writes

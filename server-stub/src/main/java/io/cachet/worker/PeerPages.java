@@ -6,6 +6,7 @@ import io.cachet.rpc.proto.InternodeServiceGrpc;
 import io.cachet.rpc.proto.Membership;
 import io.cachet.rpc.proto.PageRequest;
 import io.cachet.rpc.proto.PageResponse;
+import io.cachet.rpc.proto.WorkerInfo;
 import io.cachet.server.PeerChannels;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -25,30 +26,38 @@ import java.util.stream.Collectors;
  * their pages in the old owner's cache for a while: for {@code cachet.worker.peer.fetch.window} after
  * a change, a miss on a path whose owner was another live worker is asked of that worker before the
  * under-file-system. The ring before a change is the one this worker saw last; a worker that just
- * joined takes the ring without itself, which is exactly who owned its paths before it came.
+ * joined takes the ring without itself, which is exactly who owned its paths before it came. Only a
+ * previous owner that had been serving for {@code cachet.worker.peer.fetch.min.age} when the change
+ * was seen can have pages to give: workers that start together (a new cluster) ask nobody.
  */
 final class PeerPages implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerPages.class);
 
-    private record Rings(HashRing current, HashRing previous, Set<String> live, long changedNanos) {}
+    /** {@code askable}: the live workers other than this one that had been serving long enough to hold pages. */
+    private record Rings(HashRing current, HashRing previous, Set<String> live, Set<String> askable, long changedNanos) {}
 
     private final String self;
     private final PeerChannels channels;
     private final int virtualNodes;
     private final long windowNanos;
+    private final long minAgeMillis;
     private final Duration timeout;
     private final LongSupplier nanoClock;
+    private final LongSupplier wallClock;
     private final WorkerCounters counters;
     private volatile Rings rings;
     private volatile long lastWarningNanos;
 
-    PeerPages(String self, PeerChannels channels, int virtualNodes, Duration window, Duration timeout, LongSupplier nanoClock, WorkerCounters counters) {
+    PeerPages(String self, PeerChannels channels, int virtualNodes, Duration window, Duration minAge, Duration timeout, LongSupplier nanoClock,
+            LongSupplier wallClock, WorkerCounters counters) {
         this.self = self;
         this.channels = channels;
         this.virtualNodes = virtualNodes;
         this.windowNanos = window.toNanos();
+        this.minAgeMillis = minAge.toMillis();
         this.timeout = timeout;
         this.nanoClock = nanoClock;
+        this.wallClock = wallClock;
         this.counters = counters;
     }
 
@@ -64,7 +73,14 @@ final class PeerPages implements AutoCloseable {
         HashRing previous = before != null
                 ? before.current
                 : HashRing.of(workers.stream().filter(worker -> !worker.id().equals(self)).toList(), virtualNodes);
-        rings = new Rings(current, previous, live, nanoClock.getAsLong());
+        long now = wallClock.getAsLong();
+        // Clock skew between hosts can only make a peer look younger than it is, so it errs towards the under-file-system.
+        Set<String> askable = membership.getWorkersList().stream()
+                .filter(worker -> !worker.getId().equals(self))
+                .filter(worker -> worker.getStartedMillis() == 0 || now - worker.getStartedMillis() >= minAgeMillis)
+                .map(WorkerInfo::getId)
+                .collect(Collectors.toUnmodifiableSet());
+        rings = new Rings(current, previous, live, askable, nanoClock.getAsLong());
         channels.retain(live);
     }
 
@@ -77,14 +93,15 @@ final class PeerPages implements AutoCloseable {
     /** Page {@code index} of {@code file} from the path's previous owner, when there is one, it is alive and it has exactly this version cached. */
     Optional<ByteBuffer> fetch(FileVersion file, long index, int expectedLength) {
         Rings now = rings;
-        if (now == null || windowNanos == 0 || nanoClock.getAsLong() - now.changedNanos > windowNanos) {
+        if (now == null || now.askable.isEmpty() || windowNanos == 0 || nanoClock.getAsLong() - now.changedNanos > windowNanos) {
             return Optional.empty();
         }
         Optional<WorkerAddress> previous = now.previous.owner(file.path())
-                .filter(owner -> !owner.id().equals(self) && now.live.contains(owner.id()));
+                .filter(owner -> now.askable.contains(owner.id()));
         if (previous.isEmpty()) {
             return Optional.empty();
         }
+        counters.peerPageRequests.increment();
         try {
             PageResponse response = InternodeServiceGrpc.newBlockingStub(channels.to(previous.get()))
                     .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)

@@ -11,6 +11,7 @@ final class WorkerCounters {
     final LongAdder ufsPagesRead = new LongAdder();
     final LongAdder peerPagesFetched = new LongAdder();
     final LongAdder peerFetchFailures = new LongAdder();
+    final LongAdder peerPageRequests = new LongAdder();
     /** From a READ request to its END frame being written. */
     final Histogram readSeconds = Histogram.builder().name("cachet_worker_read_seconds")
             .help("Time a read request takes on the worker, from the request to its last byte handed to the connection").classicOnly().build();

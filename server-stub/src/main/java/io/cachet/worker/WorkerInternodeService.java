@@ -37,7 +37,7 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
                     progress.setPagesAlreadyCached(progress.getPagesAlreadyCached() + 1);
                 }
                 else {
-                    filler.fill(file, index);
+                    filler.fill(file, index).release();
                     progress.setPagesChanged(progress.getPagesChanged() + 1);
                 }
             }

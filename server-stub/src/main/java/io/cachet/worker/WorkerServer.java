@@ -109,7 +109,8 @@ public final class WorkerServer implements AutoCloseable {
         ConnectionLimits.Settings limits = ConnectionLimits.Settings.from(config);
         OutboundTlsFailures outbound = new OutboundTlsFailures();
         PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls, outbound), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
-                config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), Duration.ofSeconds(2), System::nanoTime, counters);
+                config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), config.get(CachetKeys.WORKER_PEER_FETCH_MIN_AGE), Duration.ofSeconds(2), System::nanoTime,
+                System::currentTimeMillis, counters);
         PageFiller filler = new PageFiller(ufs, cache, peerPages, counters);
 
         DataServer data = null;
@@ -133,6 +134,7 @@ public final class WorkerServer implements AutoCloseable {
                     .setRack(config.get(CachetKeys.NODE_RACK))
                     .setCapacityBytes(config.get(CachetKeys.WORKER_CACHE_SIZE))
                     .setTls(policy.dataInbound().acceptsTls())
+                    .setStartedMillis(System.currentTimeMillis())
                     .build();
             NodeMetrics metrics = new NodeMetrics(Clock.systemUTC())
                     .connections(connections)
@@ -318,6 +320,7 @@ public final class WorkerServer implements AutoCloseable {
                 .setPeerPagesFetched(counters.peerPagesFetched.sum())
                 .setUfsPagesRead(counters.ufsPagesRead.sum())
                 .setPeerFetchFailures(counters.peerFetchFailures.sum())
+                .setPeerPageRequests(counters.peerPageRequests.sum())
                 .build();
     }
 

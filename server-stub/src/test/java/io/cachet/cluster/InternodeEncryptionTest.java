@@ -51,6 +51,8 @@ class InternodeEncryptionTest {
         Map<String, String> node = clusters.tlsNodeSettings();
         node.put("cachet.network.tls.internode.encryption", "dc");
         node.put("cachet.worker.page.size", String.valueOf(PAGE));
+        // The first workers are seconds old when the third joins: let them count as previous owners at once.
+        node.put("cachet.worker.peer.fetch.min.age", "0s");
         MiniCluster cluster = clusters.start(builder -> builder.workers(2).properties(node)
                 .coordinatorProperties(Map.of("cachet.node.dc", "dc1"))
                 .workerProperties(0, Map.of("cachet.node.dc", "dc1"))
@@ -119,6 +121,7 @@ class InternodeEncryptionTest {
         all.put("cachet.node.dc", "dc1");
         MiniCluster cluster = clusters.start(builder -> builder.workers(1)
                 .property("cachet.worker.page.size", String.valueOf(PAGE))
+                .property("cachet.worker.peer.fetch.min.age", "0s")
                 .coordinatorProperties(coordinator)
                 .workerProperties(0, Map.of("cachet.node.dc", "dc2"))
                 .workerProperties(1, all)

@@ -34,7 +34,9 @@ class PeerPageFetchTest {
 
     @Test
     void aNewOwnerTakesPagesFromThePreviousOwnersCache() throws Exception {
-        MiniCluster cluster = clusters.start(builder -> builder.workers(1).property("cachet.worker.page.size", String.valueOf(PAGE)));
+        // The first worker is only seconds old when the second joins: let it count as a previous owner at once.
+        MiniCluster cluster = clusters.start(builder -> builder.workers(1).property("cachet.worker.page.size", String.valueOf(PAGE))
+                .property("cachet.worker.peer.fetch.min.age", "0s"));
         CachetClient client = clusters.client(cluster);
         for (String path : PATHS) {
             ClusterFiles.write(client, path, SIZE);
@@ -71,10 +73,29 @@ class PeerPageFetchTest {
         assertThat(metrics.getPeerPagesFetched()).as("pages taken from the previous owner").isEqualTo(pagesPerFile * (moved.size() - 1));
         assertThat(metrics.getUfsPagesRead()).as("only the changed file is read from the under-file-system").isEqualTo(pagesPerFile);
         assertThat(metrics.getPeerFetchFailures()).isZero();
+        assertThat(metrics.getPeerPageRequests()).as("every page of a moved file is asked of the previous owner").isEqualTo(pagesPerFile * moved.size());
 
         int newcomerIndex = cluster.workerServer(0).id().equals(newcomer.id()) ? 0 : 1;
         InternodePeers.Peer asker = cluster.workerServer(1 - newcomerIndex).internodePeers().peer(newcomer.id()).orElseThrow();
         assertThat(asker.tlsCalls()).as("worker to worker over TLS").isGreaterThanOrEqualTo(metrics.getPeerPagesFetched());
         assertThat(asker.plaintextCalls()).isZero();
+    }
+
+    @Test
+    void workersThatStartTogetherAskNobody() throws Exception {
+        // A new cluster: each worker's first membership list holds the other, but neither has served long enough to hold pages.
+        MiniCluster cluster = clusters.start(builder -> builder.workers(2).property("cachet.worker.page.size", String.valueOf(PAGE)));
+        CachetClient client = clusters.client(cluster);
+        for (String path : PATHS) {
+            ClusterFiles.write(client, path, SIZE);
+            assertThat(ClusterFiles.read(client, path)).as(path).isEqualTo(ClusterFiles.content(path, SIZE));
+        }
+        long ufsPages = 0;
+        for (WorkerAddress worker : client.workers()) {
+            WorkerMetrics metrics = client.workerMetrics(worker);
+            assertThat(metrics.getPeerPageRequests()).as("pages %s asked of a peer", worker.id()).isZero();
+            ufsPages += metrics.getUfsPagesRead();
+        }
+        assertThat(ufsPages).as("every page came from the under-file-system").isEqualTo(3L * PATHS.size());
     }
 }

@@ -216,7 +216,8 @@ class DataRequestHandlerTest {
 
     private EmbeddedChannel connection(FileTransferMode transfer) {
         // No membership is ever given, so no previous owner is asked for a page: a worker on its own.
-        PeerPages alone = new PeerPages("worker-under-test", null, 1, Duration.ZERO, Duration.ofSeconds(1), System::nanoTime, counters);
+        PeerPages alone = new PeerPages("worker-under-test", null, 1, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), System::nanoTime,
+                System::currentTimeMillis, counters);
         EmbeddedChannel channel = new EmbeddedChannel(TransferProtocol.requestDecoder(),
                 new DataRequestHandler(ufs, cache, new PageFiller(ufs, cache, alone, counters), transfer, counters, inFlight));
         channels.add(channel);
