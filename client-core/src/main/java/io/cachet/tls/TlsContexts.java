@@ -38,15 +38,22 @@ public final class TlsContexts {
 
     private final TlsSettings settings;
     private final TlsMaterial material;
-    // Client contexts are shared by every connection of this material generation, so handshakes resume
-    // sessions instead of building a context and starting afresh per connection; a reload starts a new one.
+    // One context per generation of the material, shared by every connection: handshakes resume sessions
+    // instead of building a context and starting afresh per connection. A reload starts new contexts, on
+    // both sides, so no session of the old material resumes: a new handshake always sees the new certificates.
+    private final PerGeneration<SslContext> dataServer;
     private final PerGeneration<SslContext> dataClient;
+    private final PerGeneration<io.grpc.netty.shaded.io.netty.handler.ssl.SslContext> grpcServerAskingForCertificates;
+    private final PerGeneration<io.grpc.netty.shaded.io.netty.handler.ssl.SslContext> grpcServer;
     private final PerGeneration<io.grpc.netty.shaded.io.netty.handler.ssl.SslContext> grpcClient;
 
     private TlsContexts(TlsSettings settings, TlsMaterial material) {
         this.settings = requireNonNull(settings, "settings is null");
         this.material = requireNonNull(material, "material is null");
+        this.dataServer = new PerGeneration<>(material, this::newDataServer);
         this.dataClient = new PerGeneration<>(material, this::newDataClient);
+        this.grpcServerAskingForCertificates = new PerGeneration<>(material, () -> newGrpcServer(true));
+        this.grpcServer = new PerGeneration<>(material, () -> newGrpcServer(false));
         this.grpcClient = new PerGeneration<>(material, this::newGrpcClient);
     }
 
@@ -110,7 +117,12 @@ public final class TlsContexts {
                 : jdkCipherSuites(), provider.name());
     }
 
+    /** The data plane's server context for the material in service: ask for it per connection. */
     public SslContext dataServer() {
+        return dataServer.get();
+    }
+
+    private SslContext newDataServer() {
         SslProvider provider = dataPlaneProvider();
         if (provider == SslProvider.JDK) {
             refuseClientInitiatedRenegotiation();
@@ -156,6 +168,10 @@ public final class TlsContexts {
      *         (optional then): peer nodes prove who they are with theirs
      */
     public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer(boolean askForCertificates) {
+        return (askForCertificates ? grpcServerAskingForCertificates : grpcServer).get();
+    }
+
+    private io.grpc.netty.shaded.io.netty.handler.ssl.SslContext newGrpcServer(boolean askForCertificates) {
         var provider = grpcProvider();
         if (provider == io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK) {
             refuseClientInitiatedRenegotiation();

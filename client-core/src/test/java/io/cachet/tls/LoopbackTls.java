@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Real TLS handshakes over loopback sockets with either Netty copy on either side: the data plane's
@@ -77,7 +78,8 @@ public final class LoopbackTls {
     private LoopbackTls() {}
 
     public static Server server(Copy copy, TlsContexts contexts) throws InterruptedException {
-        return copy == Copy.DATA_PLANE ? new DataPlaneServer(contexts.dataServer()) : new GrpcNettyServer(contexts.grpcServer(false));
+        // As the servers do: the context of the material in service, asked for per connection.
+        return copy == Copy.DATA_PLANE ? new DataPlaneServer(contexts::dataServer) : new GrpcNettyServer(() -> contexts.grpcServer(false));
     }
 
     /** Connects to 127.0.0.1 by the given host name (for SNI and hostname verification) and completes a handshake. */
@@ -263,14 +265,14 @@ public final class LoopbackTls {
         private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
         private final Channel channel;
 
-        DataPlaneServer(SslContext context) throws InterruptedException {
+        DataPlaneServer(Supplier<SslContext> context) throws InterruptedException {
             channel = new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            SslHandler handler = context.newHandler(channel.alloc());
+                            SslHandler handler = context.get().newHandler(channel.alloc());
                             handler.handshakeFuture().addListener(future -> outcomes.add(
                                     future.isSuccess() ? new Outcome(handler.engine().getSession(), null) : new Outcome(null, future.cause())));
                             channel.pipeline().addLast(handler, new ChannelInboundHandlerAdapter() {
@@ -311,14 +313,14 @@ public final class LoopbackTls {
         private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
         private final io.grpc.netty.shaded.io.netty.channel.Channel channel;
 
-        GrpcNettyServer(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext context) throws InterruptedException {
+        GrpcNettyServer(Supplier<io.grpc.netty.shaded.io.netty.handler.ssl.SslContext> context) throws InterruptedException {
             channel = new io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap()
                     .group(group)
                     .channel(io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel.class)
                     .childHandler(new io.grpc.netty.shaded.io.netty.channel.ChannelInitializer<io.grpc.netty.shaded.io.netty.channel.socket.SocketChannel>() {
                         @Override
                         protected void initChannel(io.grpc.netty.shaded.io.netty.channel.socket.SocketChannel channel) {
-                            io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler handler = context.newHandler(channel.alloc());
+                            io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler handler = context.get().newHandler(channel.alloc());
                             handler.handshakeFuture().addListener(future -> outcomes.add(
                                     future.isSuccess() ? new Outcome(handler.engine().getSession(), null) : new Outcome(null, future.cause())));
                             channel.pipeline().addLast(handler, new io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter() {

@@ -6,6 +6,7 @@ import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiator;
 import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** Starts a gRPC server that accepts what the node's connection policy says, and logs every refused connection. */
 public final class GrpcServers {
@@ -39,7 +41,7 @@ public final class GrpcServers {
         // Peers prove they are nodes with their certificates whenever they may call over TLS: ask every TLS caller for one.
         boolean askForCertificates = policy.internode() != InternodeEncryption.NONE;
         ObservedGrpcNegotiator negotiator = new ObservedGrpcNegotiator(
-                inbound.acceptsTls() ? InternalProtocolNegotiators.serverTls(tls.orElseThrow().grpcServer(askForCertificates)) : null,
+                inbound.acceptsTls() ? tlsNegotiator(tls.orElseThrow(), askForCertificates) : null,
                 InternalProtocolNegotiators.serverPlaintext(),
                 inbound, limits, firstBytesTimeout);
         ConnectionLimits.Settings bounds = limits.settings();
@@ -76,5 +78,15 @@ public final class GrpcServers {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * gRPC's TLS negotiator over the context of the material in service, asked for per connection, so a
+     * reloaded certificate starts a new context (no session of the old one resumes). Built once now, so a
+     * context that cannot be built fails the start.
+     */
+    private static Supplier<InternalProtocolNegotiator.ProtocolNegotiator> tlsNegotiator(TlsContexts tls, boolean askForCertificates) {
+        tls.grpcServer(askForCertificates);
+        return () -> InternalProtocolNegotiators.serverTls(tls.grpcServer(askForCertificates));
     }
 }

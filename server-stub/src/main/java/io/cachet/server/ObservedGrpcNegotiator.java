@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -40,14 +41,15 @@ import static java.util.Objects.requireNonNull;
 final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
     private static final Logger log = LoggerFactory.getLogger(ObservedGrpcNegotiator.class);
 
-    private final InternalProtocolNegotiator.ProtocolNegotiator tls;
+    private final Supplier<InternalProtocolNegotiator.ProtocolNegotiator> tls;
     private final InternalProtocolNegotiator.ProtocolNegotiator plaintext;
     private final ConnectionPolicy.Inbound inbound;
     private final ConnectionLimits limits;
     private final String listener;
     private final FirstByteSniffer sniffer;
 
-    ObservedGrpcNegotiator(InternalProtocolNegotiator.ProtocolNegotiator tls, InternalProtocolNegotiator.ProtocolNegotiator plaintext,
+    /** @param tls gives the TLS negotiator for each new connection (it follows certificate reloads); null when TLS is not accepted */
+    ObservedGrpcNegotiator(Supplier<InternalProtocolNegotiator.ProtocolNegotiator> tls, InternalProtocolNegotiator.ProtocolNegotiator plaintext,
             ConnectionPolicy.Inbound inbound, ConnectionLimits limits, Duration firstBytesTimeout) {
         this.tls = tls;
         this.plaintext = requireNonNull(plaintext, "plaintext is null");
@@ -59,7 +61,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
 
     @Override
     public AsciiString scheme() {
-        return inbound == ConnectionPolicy.Inbound.TLS_ONLY ? tls.scheme() : plaintext.scheme();
+        return inbound == ConnectionPolicy.Inbound.TLS_ONLY ? tls.get().scheme() : plaintext.scheme();
     }
 
     @Override
@@ -75,9 +77,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
 
     @Override
     public void close() {
-        if (tls != null) {
-            tls.close();
-        }
+        // gRPC's server TLS negotiators hold nothing to close: the contexts belong to TlsContexts.
         plaintext.close();
     }
 
@@ -137,7 +137,7 @@ final class ObservedGrpcNegotiator implements InternalProtocolNegotiator.Protoco
                 return;
             }
             boolean useTls = route == FirstByteSniffer.Route.TLS;
-            context.pipeline().addAfter(context.name(), null, (useTls ? tls : plaintext).newHandler(grpcHandler));
+            context.pipeline().addAfter(context.name(), null, (useTls ? tls.get() : plaintext).newHandler(grpcHandler));
             // The negotiation event makes gRPC's TLS negotiator put its SslHandler in place.
             heldEvents.forEach(context::fireUserEventTriggered);
             heldEvents.clear();

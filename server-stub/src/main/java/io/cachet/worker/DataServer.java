@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The worker's data listener: the framed page-transfer protocol, over TLS when the node has TLS on.
@@ -78,7 +79,9 @@ final class DataServer implements AutoCloseable {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-data", true), NioIoHandler.newFactory());
         EventExecutorGroup io = new DefaultEventExecutorGroup(8, new DefaultThreadFactory("cachet-data-io", true));
-        SslContext context = policy.dataInbound().acceptsTls() ? tls.orElseThrow().dataServer() : null;
+        // Built now, so a context that cannot be built fails the start; each connection then asks for the current one.
+        Supplier<SslContext> context = policy.dataInbound().acceptsTls() ? tls.orElseThrow()::dataServer : () -> null;
+        context.get();
         Duration handshakeTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
         FirstByteSniffer sniffer = new FirstByteSniffer(policy.dataInbound(), "Data listener", counters, handshakeTimeout);
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -100,7 +103,7 @@ final class DataServer implements AutoCloseable {
                             }
                             channel.closeFuture().addListener(closed -> limits.release(address));
                             connections.add(channel);
-                            channel.pipeline().addLast(new FirstBytes(sniffer, context, peer));
+                            channel.pipeline().addLast(new FirstBytes(sniffer, context.get(), peer));
                             channel.pipeline().addLast(new PrefaceCheck(peer, counters, sniffer));
                             channel.pipeline().addLast(TransferProtocol.requestDecoder());
                             // After the decoder, so only whole frames count as activity: a peer dripping bytes is idle too.
