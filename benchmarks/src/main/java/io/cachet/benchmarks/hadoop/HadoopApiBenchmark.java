@@ -69,6 +69,10 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
     @Option(names = "--profile", description = "Profile every JVM with async-profiler (CPU) and write collapsed stacks and top frames here.")
     private Path profile;
 
+    @Option(names = "--profile-event", defaultValue = "itimer",
+            description = "What --profile samples: itimer (CPU, works without perf_events), cpu, or wall (where threads wait) (default: ${DEFAULT-VALUE}).")
+    private String profileEvent;
+
     @Option(names = "--dir", description = "Working folder (default: a temporary one, deleted afterwards).")
     private Path directory;
 
@@ -76,7 +80,7 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         Path work = directory != null ? Files.createDirectories(directory) : Files.createTempDirectory("cachet-hadoop-benchmark");
         Path jar = shadedJar != null ? shadedJar : findShadedJar();
-        JvmLayout layout = new JvmLayout(jar, hadoopClient, Profiler.create(profile));
+        JvmLayout layout = new JvmLayout(jar, hadoopClient, Profiler.create(profile, profileEvent));
         System.out.printf("Hadoop API benchmark: %d MiB, %d nodes, %d cores, Java %s; logs in %s%n", sizeMib, nodes,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), work);
         WorkloadSettings workload = new WorkloadSettings("", true, sizeMib, passes, preads, new int[] {1, 4, 16}, smallFiles, 64, 16, 16,

@@ -20,16 +20,18 @@ final class Profiler {
 
     private final Path directory;
     private final Path library;
+    private final String event;
 
-    private Profiler(Path directory, Path library) {
+    private Profiler(Path directory, Path library, String event) {
         this.directory = directory;
         this.library = library;
+        this.event = event;
     }
 
     /** A profiler writing into {@code directory}, or one that does nothing when it is null. */
-    static Profiler create(Path directory) throws IOException {
+    static Profiler create(Path directory, String event) throws IOException {
         if (directory == null) {
-            return new Profiler(null, null);
+            return new Profiler(null, null, event);
         }
         Files.createDirectories(directory);
         Path library = directory.resolve("libasyncProfiler.so");
@@ -39,7 +41,7 @@ final class Profiler {
             }
             Files.copy(in, library, StandardCopyOption.REPLACE_EXISTING);
         }
-        return new Profiler(directory, library);
+        return new Profiler(directory, library, event);
     }
 
     /** The JVM options that profile a JVM named {@code name}; none when profiling is off. */
@@ -47,8 +49,8 @@ final class Profiler {
         if (directory == null) {
             return List.of();
         }
-        // itimer works without perf_events, which containers often forbid; %p keeps the JVMs of one role apart.
-        return List.of("-agentpath:%s=start,event=itimer,interval=1ms,collapsed,file=%s".formatted(library, directory.resolve(name + "-%p.collapsed")));
+        // %p keeps the JVMs of one role apart.
+        return List.of("-agentpath:%s=start,event=%s,interval=1ms,collapsed,file=%s".formatted(library, event, directory.resolve(name + "-%p.collapsed")));
     }
 
     /** Writes and prints each JVM's hottest frames: self time (where the CPU was) by method. */
@@ -79,7 +81,8 @@ final class Profiler {
             self.merge(leaf, samples, Long::sum);
             total += samples;
         }
-        StringBuilder out = new StringBuilder("%s: %d samples (1 ms each), top self frames%n".formatted(collapsed.getFileName(), total));
+        StringBuilder out = new StringBuilder("%s: %d samples (1 ms of each thread's time with wall, of CPU otherwise), top self frames%n"
+                .formatted(collapsed.getFileName(), total));
         long all = total;
         self.entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
