@@ -21,8 +21,8 @@ public final class CachetOutputStream extends OutputStream {
     private final ClientMetrics metrics;
     private final String path;
     private final DataConnection connection;
-    private final byte[] buffer = new byte[TransferProtocol.MAX_WRITE_CHUNK];
-    private int buffered;
+    // The next WRITE_DATA payload, written straight from the caller's bytes (no staging array, one copy).
+    private ByteBuf chunk;
     private boolean closed;
     private boolean failed;
 
@@ -36,10 +36,8 @@ public final class CachetOutputStream extends OutputStream {
     @Override
     public void write(int b) throws IOException {
         checkOpen();
-        if (buffered == buffer.length) {
-            sendBuffer();
-        }
-        buffer[buffered++] = (byte) b;
+        chunk().writeByte(b);
+        sendIfFull();
     }
 
     @Override
@@ -47,14 +45,12 @@ public final class CachetOutputStream extends OutputStream {
         checkOpen();
         Objects.checkFromIndexSize(offset, length, bytes.length);
         while (length > 0) {
-            if (buffered == buffer.length) {
-                sendBuffer();
-            }
-            int n = Math.min(length, buffer.length - buffered);
-            System.arraycopy(bytes, offset, buffer, buffered, n);
-            buffered += n;
+            ByteBuf into = chunk();
+            int n = Math.min(length, into.writableBytes());
+            into.writeBytes(bytes, offset, n);
             offset += n;
             length -= n;
+            sendIfFull();
         }
     }
 
@@ -62,8 +58,8 @@ public final class CachetOutputStream extends OutputStream {
     @Override
     public void flush() throws IOException {
         checkOpen();
-        if (buffered > 0) {
-            sendBuffer();
+        if (chunk != null) {
+            sendChunk();
         }
     }
 
@@ -74,12 +70,13 @@ public final class CachetOutputStream extends OutputStream {
         }
         closed = true;
         if (failed) {
+            dropChunk();
             connection.close();
             return;
         }
         try {
-            if (buffered > 0) {
-                sendBuffer();
+            if (chunk != null) {
+                sendChunk();
             }
             connection.send(TransferProtocol.empty(ByteBufAllocator.DEFAULT, FrameType.WRITE_CLOSE));
             connection.expect(data.frameTimeout(), path, FrameType.OK).content().release();
@@ -100,12 +97,28 @@ public final class CachetOutputStream extends OutputStream {
     public void abort() {
         failed = true;
         closed = true;
+        dropChunk();
         connection.close();
     }
 
-    private void sendBuffer() throws IOException {
-        ByteBuf payload = ByteBufAllocator.DEFAULT.buffer(buffered);
-        payload.writeBytes(buffer, 0, buffered);
+    private ByteBuf chunk() {
+        if (chunk == null) {
+            chunk = ByteBufAllocator.DEFAULT.buffer(TransferProtocol.MAX_WRITE_CHUNK, TransferProtocol.MAX_WRITE_CHUNK);
+        }
+        return chunk;
+    }
+
+    private void sendIfFull() throws IOException {
+        if (!chunk.isWritable()) {
+            sendChunk();
+        }
+    }
+
+    /** Hands the chunk to the connection, which releases it. */
+    private void sendChunk() throws IOException {
+        ByteBuf payload = chunk;
+        chunk = null;
+        int length = payload.readableBytes();
         try {
             connection.send(TransferProtocol.frame(ByteBufAllocator.DEFAULT, FrameType.WRITE_DATA, payload));
         }
@@ -113,8 +126,14 @@ public final class CachetOutputStream extends OutputStream {
             failed = true;
             throw e;
         }
-        metrics.bytesWritten.add(buffered);
-        buffered = 0;
+        metrics.bytesWritten.add(length);
+    }
+
+    private void dropChunk() {
+        if (chunk != null) {
+            chunk.release();
+            chunk = null;
+        }
     }
 
     private void checkOpen() throws IOException {

@@ -66,6 +66,10 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
     @Option(names = "--hadoop-client", defaultValue = "hadoop-fs/target/hadoop-client", description = "Folder of the Hadoop client jars (default: ${DEFAULT-VALUE}).")
     private Path hadoopClient;
 
+    @Option(names = "--server-classpath",
+            description = "Class path of the Cachet servers, to measure another build with the same harness (with --shaded-jar of that build; default: the benchmark's own).")
+    private String serverClasspath;
+
     @Option(names = "--profile", description = "Profile every JVM with async-profiler (CPU) and write collapsed stacks and top frames here.")
     private Path profile;
 
@@ -73,14 +77,29 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
             description = "What --profile samples: itimer (CPU, works without perf_events), cpu, or wall (where threads wait) (default: ${DEFAULT-VALUE}).")
     private String profileEvent;
 
+    @Option(names = "--quick", description = "The data-plane hot path in about a minute, to catch regressions: Cachet plaintext and TLS (OpenSSL) only, "
+            + "at most 256 MiB, 3 passes, 500 small files and 2 s of getFileStatus.")
+    private boolean quick;
+
     @Option(names = "--dir", description = "Working folder (default: a temporary one, deleted afterwards).")
     private Path directory;
 
     @Override
     public Integer call() throws Exception {
+        if (quick) {
+            sizeMib = Math.min(sizeMib, 256);
+            passes = Math.min(passes, 3);
+            preads = Math.min(preads, 500);
+            smallFiles = Math.min(smallFiles, 500);
+            statusSeconds = Math.min(statusSeconds, 2);
+            if (targets.size() == Target.values().length) {
+                targets = List.of(Target.CACHET_PLAINTEXT, Target.CACHET_TLS_OPENSSL);
+            }
+        }
         Path work = directory != null ? Files.createDirectories(directory) : Files.createTempDirectory("cachet-hadoop-benchmark");
         Path jar = shadedJar != null ? shadedJar : findShadedJar();
-        JvmLayout layout = new JvmLayout(jar, hadoopClient, Profiler.create(profile, profileEvent));
+        JvmLayout layout = new JvmLayout(jar, hadoopClient, serverClasspath != null ? serverClasspath : System.getProperty("java.class.path"),
+                Profiler.create(profile, profileEvent));
         System.out.printf("Hadoop API benchmark: %d MiB, %d nodes, %d cores, Java %s; logs in %s%n", sizeMib, nodes,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), work);
         WorkloadSettings workload = new WorkloadSettings("", true, sizeMib, passes, preads, new int[] {1, 4, 16}, smallFiles, 64, 16, 16,
@@ -159,7 +178,7 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
     }
 
     private ChildJvm startHdfs(JvmLayout layout, Path directory, boolean encrypted) throws IOException {
-        return ChildJvm.start("HDFS " + (encrypted ? "encrypted" : "plaintext"), layout.serverOptions("hdfs", directory), layout.serverClasspath(),
+        return ChildJvm.start("HDFS " + (encrypted ? "encrypted" : "plaintext"), layout.serverOptions("hdfs", directory), System.getProperty("java.class.path"),
                 HdfsServer.class.getName(), List.of(directory.resolve("data").toString(), String.valueOf(nodes), encrypted ? "encrypted" : "plaintext"),
                 directory.resolve("hdfs.log"));
     }
@@ -168,6 +187,7 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
         return MiniCluster.builder(directory.resolve("cluster"))
                 .workers(nodes)
                 .separateProcesses(true)
+                .serverClasspath(layout.cachetServerClasspath())
                 .serverJvmOptions(layout.serverOptions("cachet-node", directory))
                 .properties(server)
                 .start();

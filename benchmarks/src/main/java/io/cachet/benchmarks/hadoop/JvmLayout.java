@@ -12,16 +12,13 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * The class paths and options of the benchmark's JVMs. Servers run on the benchmark's own class path;
+ * The class paths and options of the benchmark's JVMs. Servers run on the benchmark's own class path (or,
+ * for Cachet, another build's, to compare two builds with one harness);
  * the client gets only what a Hadoop user has (the Hadoop client jars and Cachet's shaded jar) plus the
  * workload's own classes, copied out of the benchmark jar so that the jar's {@code lib/} stays out.
  */
-record JvmLayout(Path shadedJar, Path hadoopClient, Profiler profiler) {
+record JvmLayout(Path shadedJar, Path hadoopClient, String cachetServerClasspath, Profiler profiler) {
     private static final String WORKLOAD_PACKAGE = HadoopWorkload.class.getPackageName().replace('.', '/') + "/";
-
-    String serverClasspath() {
-        return System.getProperty("java.class.path");
-    }
 
     List<String> serverOptions(String name, Path directory) {
         List<String> options = new ArrayList<>(List.of("-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
