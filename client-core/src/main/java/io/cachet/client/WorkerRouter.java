@@ -169,8 +169,11 @@ final class WorkerRouter implements AutoCloseable {
                 }
             }
             HashRing previous = ring;
-            // A worker listed again (re-registered after a restart) is worth trying again.
-            workers.stream().filter(worker -> !previous.workers().contains(worker)).forEach(worker -> suspectedUntil.remove(worker.id()));
+            // A worker that registered again (a restart: a new start time, maybe new ports) is worth trying again. Without
+            // this, a rolling restart would leave every worker suspected, and calls with nowhere to go.
+            fetched.getWorkersList().stream()
+                    .filter(info -> !membership.getWorkersList().contains(info))
+                    .forEach(info -> suspectedUntil.remove(info.getId()));
             ring = HashRing.of(workers, virtualNodes);
             membership = fetched;
             for (WorkerAddress left : previous.workers()) {

@@ -104,7 +104,7 @@ public final class CoordinatorServer implements AutoCloseable {
             server = GrpcServers.start(address, policy, tls, security,
                     new ConnectionLimits(ConnectionLimits.Settings.from(config), "Coordinator RPC listener", counters), List.of(new CoordinatorService(registry, view, jobs, peers)),
                     Set.of(CoordinatorServiceGrpc.getRegisterWorkerMethod().getFullMethodName(), CoordinatorServiceGrpc.getHeartbeatMethod().getFullMethodName()),
-                    peers);
+                    peers, false);
         }
         catch (IOException | RuntimeException e) {
             if (operations != null) {

@@ -33,9 +33,11 @@ public final class GrpcServers {
      * @param limits connections, idle time and age this listener allows; names the listener and counts its refusals
      * @param internodeMethods the methods (full names) only proven nodes may call
      * @param peers where the calls of peer servers are counted, per peer
+     * @param onTransportThreads whether calls run on the transport's own threads, saving two thread hand-offs a call: only
+     *         for services that never block there (they hand anything slow to an executor of their own)
      */
     public static Server start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, NodeSecurity security, ConnectionLimits limits,
-            List<BindableService> services, Set<String> internodeMethods, InternodePeers peers) throws IOException {
+            List<BindableService> services, Set<String> internodeMethods, InternodePeers peers, boolean onTransportThreads) throws IOException {
         ConnectionPolicy.Inbound inbound = policy.rpcInbound();
         Duration firstBytesTimeout = tls.map(contexts -> contexts.settings().handshakeTimeout()).orElse(Duration.ofSeconds(10));
         // Peers prove they are nodes with their certificates whenever they may call over TLS: ask every TLS caller for one.
@@ -57,6 +59,9 @@ public final class GrpcServers {
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
+        if (onTransportThreads) {
+            builder.directExecutor();
+        }
         InboundCalls calls = new InboundCalls(policy, security, internodeMethods, peers, limits.listener());
         services.forEach(service -> builder.addService(ServerInterceptors.intercept(service, calls)));
         try {

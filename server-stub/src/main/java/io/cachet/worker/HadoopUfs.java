@@ -172,6 +172,12 @@ final class HadoopUfs implements UnderFileSystem {
     }
 
     @Override
+    public boolean localStatus() {
+        // Even file:// goes through Hadoop's layers; hdfs:// and object stores are a network round trip.
+        return false;
+    }
+
+    @Override
     public FileVersion version(String clientPath) throws IOException {
         ClientPath path = parse(clientPath);
         FileStatus status = getStatus(path);

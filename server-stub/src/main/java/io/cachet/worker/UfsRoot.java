@@ -103,6 +103,11 @@ final class UfsRoot implements UnderFileSystem {
     }
 
     @Override
+    public boolean localStatus() {
+        return true;
+    }
+
+    @Override
     public FileVersion version(String clientPath) throws IOException {
         BasicFileAttributes attributes = attributes(clientPath);
         if (attributes.isDirectory()) {

@@ -19,6 +19,9 @@ interface UnderFileSystem extends Closeable {
     /** The current version of a regular file, whose key changes whenever its content may have. */
     FileVersion version(String clientPath) throws IOException;
 
+    /** Whether {@link #status} is a few local system calls, quick enough to answer on a network thread; false when it is a remote call. */
+    boolean localStatus();
+
     /** A directory's children by name (unfinished writes left out), or a file's own status. */
     List<FileStatus> list(String clientPath) throws IOException;
 

@@ -13,6 +13,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /** What the coordinator (load and free jobs) and peer workers (page fetch) ask of a worker. */
@@ -22,16 +23,19 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
     private final UnderFileSystem ufs;
     private final PageCache cache;
     private final PageFiller filler;
+    private final Executor blocking;
 
-    WorkerInternodeService(UnderFileSystem ufs, PageCache cache, PageFiller filler) {
+    /** @param blocking where the calls run: they read and write files, and calls arrive on the transport's threads */
+    WorkerInternodeService(UnderFileSystem ufs, PageCache cache, PageFiller filler, Executor blocking) {
         this.ufs = ufs;
         this.cache = cache;
         this.filler = filler;
+        this.blocking = blocking;
     }
 
     @Override
     public void loadFiles(FilesRequest request, StreamObserver<FilesProgress> response) {
-        eachFile(request, response, (file, progress) -> {
+        OffloadedCall.run(blocking, response, () -> eachFile(request, response, (file, progress) -> {
             for (long index = 0; index < file.pageCount(cache.pageSize()); index++) {
                 if (cache.contains(file.key(), index)) {
                     progress.setPagesAlreadyCached(progress.getPagesAlreadyCached() + 1);
@@ -41,13 +45,13 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
                     progress.setPagesChanged(progress.getPagesChanged() + 1);
                 }
             }
-        });
+        }));
     }
 
     @Override
     public void freeFiles(FilesRequest request, StreamObserver<FilesProgress> response) {
-        eachFile(request, response, (file, progress) ->
-                progress.setPagesChanged(progress.getPagesChanged() + cache.remove(file.key(), file.pageCount(cache.pageSize()))));
+        OffloadedCall.run(blocking, response, () -> eachFile(request, response, (file, progress) ->
+                progress.setPagesChanged(progress.getPagesChanged() + cache.remove(file.key(), file.pageCount(cache.pageSize())))));
     }
 
     private interface FileTask {
@@ -78,6 +82,10 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
 
     @Override
     public void fetchPage(PageRequest request, StreamObserver<PageResponse> response) {
+        OffloadedCall.run(blocking, response, () -> answerPage(request, response));
+    }
+
+    private void answerPage(PageRequest request, StreamObserver<PageResponse> response) {
         // The key names a file in the cache directory: anything but a key is refused, so it cannot name another file.
         if (!FILE_KEY.matcher(request.getFileKey()).matches() || request.getPageIndex() < 0) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("Not a page of this cache: key %s, page %d"

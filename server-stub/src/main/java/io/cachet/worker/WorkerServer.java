@@ -39,6 +39,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -61,13 +63,14 @@ public final class WorkerServer implements AutoCloseable {
     private final WorkerCounters counters;
     private final Optional<TlsMaterialWatcher> watcher;
     private final ScheduledExecutorService housekeeping;
+    private final ExecutorService rpcWork;
     private final Optional<MetricsServer> operations;
     private volatile boolean stopping;
     private volatile boolean everRegistered;
 
     private WorkerServer(String id, String host, Server rpc, DataServer data, MembershipLink link, UnderFileSystem ufs, PageCache cache, ConnectionCounters connections,
             InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping,
-            Optional<MetricsServer> operations) {
+            ExecutorService rpcWork, Optional<MetricsServer> operations) {
         this.id = id;
         this.host = host;
         this.rpc = rpc;
@@ -81,6 +84,7 @@ public final class WorkerServer implements AutoCloseable {
         this.counters = counters;
         this.watcher = watcher;
         this.housekeeping = housekeeping;
+        this.rpcWork = rpcWork;
         this.operations = operations;
     }
 
@@ -112,6 +116,9 @@ public final class WorkerServer implements AutoCloseable {
                 config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), config.get(CachetKeys.WORKER_PEER_FETCH_MIN_AGE), Duration.ofSeconds(2), System::nanoTime,
                 System::currentTimeMillis, counters);
         PageFiller filler = new PageFiller(ufs, cache, peerPages, counters);
+        // gRPC calls arrive on the transport's threads; what may block (files, the under-file-system, long jobs) runs here.
+        ExecutorService rpcWork = Executors.newCachedThreadPool(new DefaultThreadFactory("cachet-worker-rpc", true));
+        Executor statusWork = ufs.localStatus() ? Runnable::run : rpcWork;
 
         DataServer data = null;
         Server rpc = null;
@@ -122,9 +129,9 @@ public final class WorkerServer implements AutoCloseable {
             WorkerServer[] self = new WorkerServer[1];
             rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), policy, tls, security,
                     new ConnectionLimits(limits, "Worker RPC listener", connections),
-                    List.of(new WorkerService(ufs, () -> self[0].metrics()), new WorkerInternodeService(ufs, cache, filler)),
+                    List.of(new WorkerService(ufs, () -> self[0].metrics(), statusWork, rpcWork), new WorkerInternodeService(ufs, cache, filler, rpcWork)),
                     InternodeServiceGrpc.getServiceDescriptor().getMethods().stream()
-                            .map(MethodDescriptor::getFullMethodName).collect(Collectors.toUnmodifiableSet()), peers);
+                            .map(MethodDescriptor::getFullMethodName).collect(Collectors.toUnmodifiableSet()), peers, true);
             WorkerInfo info = WorkerInfo.newBuilder()
                     .setId(id)
                     .setHost(host)
@@ -173,7 +180,7 @@ public final class WorkerServer implements AutoCloseable {
             long sweepMillis = Math.max(Duration.ofSeconds(1).toMillis(), Math.min(Duration.ofMinutes(10).toMillis(), abandonedAge.toMillis() / 4));
             housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge, false), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
             self[0] = new WorkerServer(id, host, rpc, data, link, ufs, cache, connections, peers, peerPages, counters,
-                    tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping, Optional.ofNullable(operations));
+                    tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping, rpcWork, Optional.ofNullable(operations));
             link.start();
             log.info("Worker {} at {} (rpc {}, data {}, metrics {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(),
                     operations == null ? "off" : operations.url(host) + "/metrics", transfer, tls.map(TlsContexts::describe).orElse("plaintext"), ufs.describe());
@@ -182,12 +189,14 @@ public final class WorkerServer implements AutoCloseable {
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopQuietly(rpc, data, operations);
+            rpcWork.shutdownNow();
             peerPages.close();
             closeQuietly(ufs);
             throw new IOException("Interrupted while starting the worker", e);
         }
         catch (IOException | RuntimeException e) {
             stopQuietly(rpc, data, operations);
+            rpcWork.shutdownNow();
             peerPages.close();
             closeQuietly(ufs);
             throw e;
@@ -333,6 +342,7 @@ public final class WorkerServer implements AutoCloseable {
         // Data first: requests in progress finish while clients still reach the metadata service.
         data.close();
         GrpcServers.stop(rpc);
+        rpcWork.shutdownNow();
         peerPages.close();
         closeQuietly(ufs);
         // Last: health answers "draining" for as long as the listeners finish their work.
