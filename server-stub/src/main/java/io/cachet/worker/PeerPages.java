@@ -74,7 +74,7 @@ final class PeerPages implements AutoCloseable {
                 ? before.current
                 : HashRing.of(workers.stream().filter(worker -> !worker.id().equals(self)).toList(), virtualNodes);
         long now = wallClock.getAsLong();
-        // Clock skew between hosts can only make a peer look younger than it is, so it errs towards the under-file-system.
+        // Ages come from the peers' clocks: skew between hosts shifts them by that much, well under the minimum age.
         Set<String> askable = membership.getWorkersList().stream()
                 .filter(worker -> !worker.getId().equals(self))
                 .filter(worker -> worker.getStartedMillis() == 0 || now - worker.getStartedMillis() >= minAgeMillis)
