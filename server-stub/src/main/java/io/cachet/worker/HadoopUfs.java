@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.ParentNotDirectoryException;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.PathIsDirectoryException;
 import org.apache.hadoop.fs.PathIsNotEmptyDirectoryException;
+import org.apache.hadoop.fs.StreamCapabilities;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.protocol.HdfsFileStatus;
 import org.apache.hadoop.ipc.RemoteException;
@@ -23,6 +24,7 @@ import org.apache.hadoop.security.AccessControlException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.EOFException;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -467,23 +469,38 @@ final class HadoopUfs implements UnderFileSystem {
     @Override
     public void read(String clientPath, long position, ByteBuffer into) throws IOException {
         ClientPath path = parse(clientPath);
+        // One seek and sequential reads: the stream keeps one block reader (one DataNode connection, one encrypted
+        // handshake) for the whole page, where positioned reads of a chunk each would open one per chunk.
         try (FSDataInputStream in = fs.open(resolve(path))) {
-            byte[] array = into.hasArray() ? into.array() : new byte[Math.min(into.remaining(), COPY_CHUNK)];
-            long at = position;
+            try {
+                in.seek(position);
+            }
+            catch (EOFException e) {
+                // The file shrank below this page since its version was read: nothing to read here.
+                return;
+            }
+            boolean intoBuffer = in.hasCapability(StreamCapabilities.READBYTEBUFFER);
+            byte[] chunk = intoBuffer || into.hasArray() ? null : new byte[Math.min(into.remaining(), COPY_CHUNK)];
             while (into.hasRemaining()) {
-                int offset = into.hasArray() ? into.arrayOffset() + into.position() : 0;
-                int length = into.hasArray() ? into.remaining() : Math.min(into.remaining(), array.length);
-                int read = in.read(at, array, offset, length);
+                int read;
+                if (intoBuffer) {
+                    read = in.read(into);
+                }
+                else if (into.hasArray()) {
+                    read = in.read(into.array(), into.arrayOffset() + into.position(), into.remaining());
+                    if (read > 0) {
+                        into.position(into.position() + read);
+                    }
+                }
+                else {
+                    read = in.read(chunk, 0, Math.min(into.remaining(), chunk.length));
+                    if (read > 0) {
+                        into.put(chunk, 0, read);
+                    }
+                }
                 if (read < 0) {
                     return;
                 }
-                if (into.hasArray()) {
-                    into.position(into.position() + read);
-                }
-                else {
-                    into.put(array, 0, read);
-                }
-                at += read;
             }
         }
         catch (IOException e) {
