@@ -24,7 +24,6 @@ import org.apache.hadoop.security.AccessControlException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.EOFException;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -469,38 +468,33 @@ final class HadoopUfs implements UnderFileSystem {
     @Override
     public void read(String clientPath, long position, ByteBuffer into) throws IOException {
         ClientPath path = parse(clientPath);
-        // One seek and sequential reads: the stream keeps one block reader (one DataNode connection, one encrypted
-        // handshake) for the whole page, where positioned reads of a chunk each would open one per chunk.
+        // Positioned reads of all that is left: HDFS asks a DataNode for exactly that range, reads it to its end and
+        // so keeps the connection (and its encrypted session) in its peer cache for the next page.
         try (FSDataInputStream in = fs.open(resolve(path))) {
-            try {
-                in.seek(position);
-            }
-            catch (EOFException e) {
-                // The file shrank below this page since its version was read: nothing to read here.
-                return;
-            }
-            boolean intoBuffer = in.hasCapability(StreamCapabilities.READBYTEBUFFER);
-            byte[] chunk = intoBuffer || into.hasArray() ? null : new byte[Math.min(into.remaining(), COPY_CHUNK)];
+            boolean intoBuffer = in.hasCapability(StreamCapabilities.PREADBYTEBUFFER);
+            byte[] array = intoBuffer || into.hasArray() ? null : new byte[into.remaining()];
+            long at = position;
             while (into.hasRemaining()) {
                 int read;
                 if (intoBuffer) {
-                    read = in.read(into);
+                    read = in.read(at, into);
                 }
                 else if (into.hasArray()) {
-                    read = in.read(into.array(), into.arrayOffset() + into.position(), into.remaining());
+                    read = in.read(at, into.array(), into.arrayOffset() + into.position(), into.remaining());
                     if (read > 0) {
                         into.position(into.position() + read);
                     }
                 }
                 else {
-                    read = in.read(chunk, 0, Math.min(into.remaining(), chunk.length));
+                    read = in.read(at, array, 0, into.remaining());
                     if (read > 0) {
-                        into.put(chunk, 0, read);
+                        into.put(array, 0, read);
                     }
                 }
-                if (read < 0) {
+                if (read <= 0) {
                     return;
                 }
+                at += read;
             }
         }
         catch (IOException e) {
