@@ -76,7 +76,7 @@ final class ResultPlot {
             }
         }
         if (!Double.isNaN(ratios.get(ratios.size() - 1))) {
-            data.addValue(ratios.get(ratios.size() - 1) / 0.4, "measured / goal", "G" + ratios.size());
+            data.addValue(ratios.get(ratios.size() - 1) / ResultReport.OPENSSL_GOAL, "measured / goal", "G" + ratios.size());
         }
         JFreeChart chart = ChartFactory.createBarChart("Goals met at 1.0 and above (G1…G%d as in the table's ratio rows)".formatted(ratios.size()), null,
                 "measured / goal", data, PlotOrientation.VERTICAL, false, false, false);
