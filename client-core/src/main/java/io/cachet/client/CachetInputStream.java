@@ -101,6 +101,11 @@ public final class CachetInputStream extends InputStream {
             total += n;
             position += n;
         }
+        if (position >= length) {
+            // The end: give back the buffer and the connection now, not at close(), which some callers never make.
+            finishWindow();
+            dropWindow(true);
+        }
         metrics.bytesRead.add(total);
         return total == 0 ? -1 : total;
     }
