@@ -48,8 +48,13 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
     @Option(names = "--small-files", defaultValue = "10000", description = "Small files written and read (default: ${DEFAULT-VALUE}).")
     private int smallFiles;
 
-    @Option(names = "--status-seconds", defaultValue = "5", description = "How long getFileStatus is timed, after a warm-up as long (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--status-seconds", defaultValue = "5", description = "How long getFileStatus is timed, once its rate stops rising (default: ${DEFAULT-VALUE}).")
     private int statusSeconds;
+
+    @Option(names = "--status-warmup-seconds", defaultValue = "90",
+            description = "At most this long, getFileStatus runs untimed until its rate stops rising: the JIT compilers of every JVM are still at work on "
+                    + "the status path for tens of seconds on two cores (default: ${DEFAULT-VALUE}).")
+    private int statusWarmupSeconds;
 
     @Option(names = "--nodes", defaultValue = "2", description = "Cachet workers and HDFS DataNodes (default: ${DEFAULT-VALUE}).")
     private int nodes;
@@ -92,6 +97,7 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
             preads = Math.min(preads, 500);
             smallFiles = Math.min(smallFiles, 500);
             statusSeconds = Math.min(statusSeconds, 2);
+            statusWarmupSeconds = Math.min(statusWarmupSeconds, 10);
             if (targets.size() == Target.values().length) {
                 targets = List.of(Target.CACHET_PLAINTEXT, Target.CACHET_TLS_OPENSSL);
             }
@@ -103,7 +109,7 @@ public final class HadoopApiBenchmark implements Callable<Integer> {
         System.out.printf("Hadoop API benchmark: %d MiB, %d nodes, %d cores, Java %s; logs in %s%n", sizeMib, nodes,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), work);
         WorkloadSettings workload = new WorkloadSettings("", true, sizeMib, passes, preads, new int[] {1, 4, 16}, smallFiles, 64, 16, 16,
-                statusSeconds * 1000L, statusSeconds * 1000L);
+                statusWarmupSeconds * 1000L, statusSeconds * 1000L);
         DevelopmentCertificates.Layout certificates = DevelopmentCertificates.generate(work.resolve("certs"), List.of("localhost", "127.0.0.1"),
                 Duration.ofDays(30), KeyAlgorithm.EC);
 
