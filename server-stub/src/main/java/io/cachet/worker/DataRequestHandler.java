@@ -30,6 +30,8 @@ import java.util.Optional;
  */
 final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(DataRequestHandler.class);
+    /** Cached bytes up to this size are copied into a pooled buffer rather than mapped. */
+    private static final int SMALL_READ = 64 << 10;
 
     private final UnderFileSystem ufs;
     private final PageCache cache;
@@ -159,12 +161,19 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 int within = (int) (read.position - pageStart);
                 int count = (int) Math.min(read.end - read.position, cache.pageSize() - within);
                 // The page first: a page that cannot be read must not leave a DATA header without its bytes on the wire.
-                Object page = page(read, pageIndex, pageStart, within, count);
+                Object page = page(context, read, pageIndex, pageStart, within, count);
                 context.write(TransferProtocol.header(context.alloc(), FrameType.DATA, count));
-                // Each page leaves as soon as it is ready: the client reads it while the next one is filled from the under-file-system.
-                context.writeAndFlush(page);
                 read.position += count;
                 counters.bytesRead.add(count);
+                if (read.position < read.end) {
+                    // Each page leaves as soon as it is ready: the client reads it while the next one is filled from the under-file-system.
+                    context.writeAndFlush(page);
+                }
+                else {
+                    // The last one leaves with the END below, in one flush: one write (one TLS record) and one wake-up of the
+                    // client for a small read, not two.
+                    context.write(page);
+                }
             }
             if (read.position >= read.end) {
                 reading = null;
@@ -181,7 +190,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The bytes of one page, from the cache when it has them, else read from the under-file-system and cached. */
-    private Object page(ReadTransfer read, long pageIndex, long pageStart, int within, int count) throws IOException {
+    private Object page(ChannelHandlerContext context, ReadTransfer read, long pageIndex, long pageStart, int within, int count) throws IOException {
         Optional<Path> cached = cache.lookup(read.file.key(), pageIndex);
         if (cached.isPresent()) {
             try {
@@ -191,6 +200,10 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                     return new DefaultFileRegion(channel, within, count);
                 }
                 try (channel) {
+                    if (count <= SMALL_READ) {
+                        // A mapping costs more than the copy here (mmap, page faults, and munmap when the buffer is collected).
+                        return readSlice(context, channel, within, count, read.file.path());
+                    }
                     return Unpooled.wrappedBuffer(channel.map(FileChannel.MapMode.READ_ONLY, within, count));
                 }
             }
@@ -207,6 +220,22 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
         finally {
             content.release();
+        }
+    }
+
+    private static ByteBuf readSlice(ChannelHandlerContext context, FileChannel channel, int within, int count, String path) throws IOException {
+        ByteBuf slice = context.alloc().directBuffer(count);
+        try {
+            while (slice.isWritable()) {
+                if (slice.writeBytes(channel, within + slice.writerIndex(), slice.writableBytes()) < 0) {
+                    throw new IOException("The cached page of " + path + " is shorter than it should be");
+                }
+            }
+            return slice;
+        }
+        catch (IOException | RuntimeException e) {
+            slice.release();
+            throw e;
         }
     }
 
