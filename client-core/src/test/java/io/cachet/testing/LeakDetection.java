@@ -4,38 +4,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * Netty's leak detection in the JVMs a test starts. The build runs every test JVM with the detector at
  * its strictest and fails on a {@code LEAK:} line in the test's output; a child JVM prints elsewhere,
- * so a test passes this JVM's levels on and checks what the child printed.
+ * so a test passes this JVM's levels on ({@link ChildJvms}) and checks what the child printed.
  */
 public final class LeakDetection {
-    private static final String LEVEL_PROPERTY_SUFFIX = "leakDetection.level";
     private static final String REPORT = "LEAK:";
 
     private LeakDetection() {}
-
-    /** {@code -D} options that give a child JVM the leak detection levels of this one (one per Netty copy). */
-    public static List<String> jvmOptions() {
-        return System.getProperties().stringPropertyNames().stream()
-                .filter(name -> name.endsWith(LEVEL_PROPERTY_SUFFIX))
-                .sorted()
-                .map(name -> "-D" + name + "=" + System.getProperty(name))
-                .toList();
-    }
-
-    /**
-     * The same options for child JVMs whose command line the test does not write (a Spark driver and the
-     * executors it starts): the {@code java} launcher reads {@code JDK_JAVA_OPTIONS}, and children inherit it.
-     */
-    public static Map<String, String> environment() {
-        List<String> options = jvmOptions();
-        return options.isEmpty() ? Map.of() : Map.of("JDK_JAVA_OPTIONS", String.join(" ", options));
-    }
 
     /** Fails when {@code output}, printed by {@code source}, holds a leak report. */
     public static void assertNoReports(String source, String output) {

@@ -1,5 +1,6 @@
 package io.cachet.hadoop;
 
+import io.cachet.testing.ChildJvms;
 import io.cachet.testing.LeakDetection;
 
 import java.io.File;
@@ -22,7 +23,7 @@ final class JavaProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
-        command.addAll(LeakDetection.jvmOptions());
+        command.addAll(ChildJvms.options());
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()));

@@ -3,6 +3,7 @@ package io.cachet.cluster;
 import io.cachet.client.CachetClient;
 import io.cachet.conf.CachetKeys;
 import io.cachet.minicluster.MiniCluster;
+import io.cachet.testing.ChildJvms;
 import io.cachet.tls.TestPki;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -67,7 +68,9 @@ final class ClusterFixture implements BeforeEachCallback, AfterEachCallback, Aft
 
     /** Starts a cluster with these nodes' settings and what {@code adjust} adds (workers, properties, processes). */
     MiniCluster start(UnaryOperator<MiniCluster.Builder> adjust) throws IOException {
-        MiniCluster.Builder builder = MiniCluster.builder(directory().resolve("cluster-" + clusters++)).properties(nodeSettings());
+        MiniCluster.Builder builder = MiniCluster.builder(directory().resolve("cluster-" + clusters++))
+                .properties(nodeSettings())
+                .serverJvmOptions(ChildJvms.compilerOptions());
         return closeAfter(adjust.apply(builder).start());
     }
 

@@ -2,6 +2,7 @@ package io.cachet.spark;
 
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.testing.Eventually;
+import io.cachet.testing.ChildJvms;
 import io.cachet.testing.LeakDetection;
 
 import java.io.File;
@@ -143,7 +144,7 @@ final class SparkStandalone implements AutoCloseable {
         environment.put("SPARK_DIST_CLASSPATH", classpath);
         environment.remove("SPARK_TESTING");
         // The daemons, and the executors that inherit the Worker's environment, run with the test's leak detection.
-        environment.putAll(LeakDetection.environment());
+        environment.putAll(ChildJvms.environment());
         return builder.start();
     }
 

@@ -1,5 +1,6 @@
 package io.cachet.spark;
 
+import io.cachet.testing.ChildJvms;
 import io.cachet.testing.LeakDetection;
 
 import java.io.IOException;
@@ -60,7 +61,7 @@ final class SparkSubmitProcess {
         ProcessBuilder driver = new ProcessBuilder(command).directory(workingDirectory.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
         environment(driver, sparkHome, classpath, extraEnvironment);
         // Through the environment, so the executors the driver starts inherit it and the submitted options stay as written.
-        driver.environment().putAll(LeakDetection.environment());
+        driver.environment().putAll(ChildJvms.environment());
         Process process = driver.start();
         if (!process.waitFor(300, TimeUnit.SECONDS)) {
             process.destroyForcibly();
