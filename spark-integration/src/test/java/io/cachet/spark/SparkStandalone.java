@@ -1,8 +1,8 @@
 package io.cachet.spark;
 
 import io.cachet.minicluster.MiniCluster;
-import io.cachet.testing.Eventually;
 import io.cachet.testing.ChildJvms;
+import io.cachet.testing.Eventually;
 import io.cachet.testing.LeakDetection;
 
 import java.io.File;
