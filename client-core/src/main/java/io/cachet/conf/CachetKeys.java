@@ -181,6 +181,9 @@ public final class CachetKeys {
             "bytes of pages the worker keeps on local disk");
     public static final ConfigKey<Long> WORKER_PAGE_SIZE = ConfigKey.of("cachet.worker.page.size", ValueType.dataSizeBetween(4 << 10, 16 << 20), 1L << 20,
             "size of a cached page");
+    public static final ConfigKey<Long> WORKER_CACHE_STORE_PENDING = ConfigKey.of("cachet.worker.cache.store.pending", ValueType.dataSizeBetween(0, 1L << 30),
+            64L << 20, "bytes of pages read for clients that may wait to be written to the cache after they are served; a page beyond that "
+                    + "is served but not cached this time (cachet_worker_pages_not_cached); 0 writes each page to the cache before serving it");
     public static final ConfigKey<Duration> WORKER_HEARTBEAT_INTERVAL = ConfigKey.of("cachet.worker.heartbeat.interval", DURATION_TYPE, Duration.ofSeconds(3),
             "how often a worker reports to the coordinator");
     public static final ConfigKey<Duration> WORKER_PEER_FETCH_WINDOW = ConfigKey.of("cachet.worker.peer.fetch.window", DURATION_TYPE, Duration.ofMinutes(10),

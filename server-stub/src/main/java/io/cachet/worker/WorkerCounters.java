@@ -9,6 +9,8 @@ final class WorkerCounters {
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();
     final LongAdder ufsPagesRead = new LongAdder();
+    /** Pages served on a miss but not written to the cache, because the writes waiting for the disk were already at their limit. */
+    final LongAdder pagesNotCached = new LongAdder();
     final LongAdder peerPagesFetched = new LongAdder();
     final LongAdder peerFetchFailures = new LongAdder();
     final LongAdder peerPageRequests = new LongAdder();

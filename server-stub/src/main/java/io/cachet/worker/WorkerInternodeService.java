@@ -41,7 +41,7 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
                     progress.setPagesAlreadyCached(progress.getPagesAlreadyCached() + 1);
                 }
                 else {
-                    filler.fill(file, index).release();
+                    filler.load(file, index);
                     progress.setPagesChanged(progress.getPagesChanged() + 1);
                 }
             }

@@ -57,6 +57,7 @@ public final class WorkerServer implements AutoCloseable {
     private final MembershipLink link;
     private final UnderFileSystem ufs;
     private final PageCache cache;
+    private final PageStore pageStore;
     private final ConnectionCounters connections;
     private final InternodePeers peers;
     private final PeerPages peerPages;
@@ -68,8 +69,8 @@ public final class WorkerServer implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean everRegistered;
 
-    private WorkerServer(String id, String host, Server rpc, DataServer data, MembershipLink link, UnderFileSystem ufs, PageCache cache, ConnectionCounters connections,
-            InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping,
+    private WorkerServer(String id, String host, Server rpc, DataServer data, MembershipLink link, UnderFileSystem ufs, PageCache cache, PageStore pageStore,
+            ConnectionCounters connections, InternodePeers peers, PeerPages peerPages, WorkerCounters counters, Optional<TlsMaterialWatcher> watcher, ScheduledExecutorService housekeeping,
             ExecutorService rpcWork, Optional<MetricsServer> operations) {
         this.id = id;
         this.host = host;
@@ -78,6 +79,7 @@ public final class WorkerServer implements AutoCloseable {
         this.link = link;
         this.ufs = ufs;
         this.cache = cache;
+        this.pageStore = pageStore;
         this.connections = connections;
         this.peers = peers;
         this.peerPages = peerPages;
@@ -115,7 +117,8 @@ public final class WorkerServer implements AutoCloseable {
         PeerPages peerPages = new PeerPages(id, new PeerChannels(identity, security, policy, tls, outbound), config.get(CachetKeys.ROUTING_VIRTUAL_NODES),
                 config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), config.get(CachetKeys.WORKER_PEER_FETCH_MIN_AGE), Duration.ofSeconds(2), System::nanoTime,
                 System::currentTimeMillis, counters);
-        PageFiller filler = new PageFiller(ufs, cache, peerPages, counters);
+        PageStore pageStore = new PageStore(cache, config.get(CachetKeys.WORKER_CACHE_STORE_PENDING), counters);
+        PageFiller filler = new PageFiller(ufs, cache, pageStore, peerPages, counters);
         // gRPC calls arrive on the transport's threads; what may block (files, the under-file-system, long jobs) runs here.
         ExecutorService rpcWork = Executors.newCachedThreadPool(new DefaultThreadFactory("cachet-worker-rpc", true));
         Executor statusWork = ufs.localStatus() ? Runnable::run : rpcWork;
@@ -155,6 +158,8 @@ public final class WorkerServer implements AutoCloseable {
                     .counter("cachet_worker_read_bytes", "Bytes served to readers", counters.bytesRead::sum)
                     .counter("cachet_worker_written_bytes", "Bytes written by clients", counters.bytesWritten::sum)
                     .counter("cachet_worker_ufs_pages_read", "Pages read from the under-file-system", counters.ufsPagesRead::sum)
+                    .counter("cachet_worker_pages_not_cached", "Pages served on a miss but not cached, because the cache's disk writes were behind "
+                            + "(cachet.worker.cache.store.pending)", counters.pagesNotCached::sum)
                     .counter("cachet_worker_peer_pages_fetched", "Pages fetched from a path's previous owner", counters.peerPagesFetched::sum)
                     .counter("cachet_worker_peer_fetch_failures", "Page fetches from a previous owner that failed (read from the under-file-system instead)",
                             counters.peerFetchFailures::sum)
@@ -179,7 +184,7 @@ public final class WorkerServer implements AutoCloseable {
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("cachet-worker-housekeeping", true));
             long sweepMillis = Math.max(Duration.ofSeconds(1).toMillis(), Math.min(Duration.ofMinutes(10).toMillis(), abandonedAge.toMillis() / 4));
             housekeeping.scheduleWithFixedDelay(() -> removeAbandonedWrites(ufs, abandonedAge, false), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
-            self[0] = new WorkerServer(id, host, rpc, data, link, ufs, cache, connections, peers, peerPages, counters,
+            self[0] = new WorkerServer(id, host, rpc, data, link, ufs, cache, pageStore, connections, peers, peerPages, counters,
                     tls.map(contexts -> TlsMaterialWatcher.start(contexts.material(), settings)), housekeeping, rpcWork, Optional.ofNullable(operations));
             link.start();
             log.info("Worker {} at {} (rpc {}, data {}, metrics {}), transfer {}, {}, under-file-system {}", id, host, rpc.getPort(), data.port(),
@@ -190,6 +195,7 @@ public final class WorkerServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             stopQuietly(rpc, data, operations);
             rpcWork.shutdownNow();
+            pageStore.close();
             peerPages.close();
             closeQuietly(ufs);
             throw new IOException("Interrupted while starting the worker", e);
@@ -197,6 +203,7 @@ public final class WorkerServer implements AutoCloseable {
         catch (IOException | RuntimeException e) {
             stopQuietly(rpc, data, operations);
             rpcWork.shutdownNow();
+            pageStore.close();
             peerPages.close();
             closeQuietly(ufs);
             throw e;
@@ -343,6 +350,8 @@ public final class WorkerServer implements AutoCloseable {
         data.close();
         GrpcServers.stop(rpc);
         rpcWork.shutdownNow();
+        // After the data listener: no page is offered any more.
+        pageStore.close();
         peerPages.close();
         closeQuietly(ufs);
         // Last: health answers "draining" for as long as the listeners finish their work.

@@ -1,6 +1,7 @@
 package io.cachet.cluster;
 
 import io.cachet.client.CachetClient;
+import io.cachet.testing.Eventually;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +24,14 @@ final class ClusterFiles {
         try (InputStream in = client.open(path)) {
             return in.readAllBytes();
         }
+    }
+
+    /**
+     * Waits until the workers hold {@code pages} cached pages in all: a page read on a miss goes to the
+     * client first and into the cache just after (PageStore).
+     */
+    static void awaitCachedPages(CachetClient client, long pages) throws Exception {
+        Eventually.await(pages + " pages cached", () -> client.workers().stream().mapToLong(worker -> client.workerMetrics(worker).getCachedPages()).sum() == pages);
     }
 
     static byte[] content(String path, int size) {

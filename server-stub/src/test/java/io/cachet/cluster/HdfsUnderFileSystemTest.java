@@ -85,6 +85,7 @@ class HdfsUnderFileSystemTest {
         byte[] first = content(3 * PAGE + 10, 1);
         hdfs.write("/fresh/data.bin", first);
         assertThat(ClusterFiles.read(client, "/data.bin")).isEqualTo(first);
+        ClusterFiles.awaitCachedPages(client, 4);
         long hits = cacheHits(cluster);
         assertThat(ClusterFiles.read(client, "/data.bin")).isEqualTo(first);
         assertThat(cacheHits(cluster)).as("the second read was served from cached pages").isGreaterThan(hits);

@@ -166,6 +166,7 @@ class MetricsEndpointTest {
         CachetClient client = clusters.client(cluster);
         ClusterFiles.write(client, "/metrics/file", 300_000);
         assertThat(ClusterFiles.read(client, "/metrics/file")).isEqualTo(ClusterFiles.content("/metrics/file", 300_000));
+        ClusterFiles.awaitCachedPages(client, 1);
         assertThat(ClusterFiles.read(client, "/metrics/file")).hasSize(300_000);
 
         Scraper worker = new Scraper(pki, "https://localhost:" + cluster.workerMetricsPort(0));

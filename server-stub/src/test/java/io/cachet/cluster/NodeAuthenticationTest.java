@@ -90,6 +90,8 @@ class NodeAuthenticationTest {
         CachetClient client = clusters.client(withCoordinator(clientIdentity, cluster));
         ClusterFiles.write(client, FILE, 300_000);
         ClusterFiles.read(client, FILE);
+        // One page at the default page size, cached just after it was served.
+        ClusterFiles.awaitCachedPages(client, 1);
         WorkerAddress owner = client.owner(FILE);
         WorkerServer victim = workerServer(cluster, owner.id());
         long cachedPages = victim.metrics().getCachedPages();
@@ -148,6 +150,8 @@ class NodeAuthenticationTest {
         CachetClient client = clusters.client(cluster);
         ClusterFiles.write(client, FILE, 300_000);
         ClusterFiles.read(client, FILE);
+        // One page at the default page size, cached just after it was served.
+        ClusterFiles.awaitCachedPages(client, 1);
         WorkerAddress owner = client.owner(FILE);
         WorkerServer victim = workerServer(cluster, owner.id());
         long cachedPages = victim.metrics().getCachedPages();

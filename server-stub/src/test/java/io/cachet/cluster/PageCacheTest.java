@@ -4,6 +4,7 @@ import io.cachet.client.CachetClient;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.proto.WorkerMetrics;
+import io.cachet.testing.Eventually;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,7 +23,7 @@ class PageCacheTest {
     final ClusterFixture clusters = ClusterFixture.plaintext();
 
     @Test
-    void secondReadIsServedFromCacheAndAChangeInTheUfsIsNoticed() throws IOException {
+    void secondReadIsServedFromCacheAndAChangeInTheUfsIsNoticed() throws Exception {
         MiniCluster cluster = cluster(64 * PAGE);
         CachetClient client = clusters.client(cluster);
         WorkerAddress worker = client.workers().get(0);
@@ -32,6 +33,7 @@ class PageCacheTest {
         WorkerMetrics afterFirst = client.workerMetrics(worker);
         assertThat(afterFirst.getCacheMisses()).isEqualTo(3);
         assertThat(afterFirst.getCacheHits()).isZero();
+        ClusterFiles.awaitCachedPages(client, 3);
 
         assertThat(ClusterFiles.read(client, "/cache/three-pages.bin")).isEqualTo(content);
         WorkerMetrics afterSecond = client.workerMetrics(worker);
@@ -49,27 +51,32 @@ class PageCacheTest {
     }
 
     @Test
-    void evictionKeepsTheCacheWithinItsSize() throws IOException {
+    void evictionKeepsTheCacheWithinItsSize() throws Exception {
         MiniCluster cluster = cluster(4 * PAGE);
         CachetClient client = clusters.client(cluster);
         WorkerAddress worker = client.workers().get(0);
         byte[] content = ClusterFiles.write(client, "/cache/ten-pages.bin", 10 * PAGE);
 
         assertThat(ClusterFiles.read(client, "/cache/ten-pages.bin")).isEqualTo(content);
+        // Pages are written to the cache just after they are served: all ten are in once six have been evicted.
+        Eventually.await("all ten pages cached, six of them evicted", () -> client.workerMetrics(worker).getEvictedPages() == 6);
 
         WorkerMetrics metrics = client.workerMetrics(worker);
         assertThat(metrics.getCachedBytes()).isLessThanOrEqualTo(4L * PAGE);
         assertThat(metrics.getCachedPages()).isEqualTo(4);
         assertThat(metrics.getEvictedPages()).isEqualTo(6);
-        long pageFiles;
+        // An evicted page's file is deleted just after it is counted.
+        Eventually.await("four page files left", () -> pageFiles(cluster) == 4);
+    }
+
+    private static long pageFiles(MiniCluster cluster) throws IOException {
         try (var files = Files.walk(cluster.workerCacheDirectory(0).resolve("pages"))) {
-            pageFiles = files.filter(Files::isRegularFile).count();
+            return files.filter(Files::isRegularFile).count();
         }
-        assertThat(pageFiles).isEqualTo(4);
     }
 
     @Test
-    void aRestartedWorkerKeepsItsIdAndItsCache() throws IOException {
+    void aRestartedWorkerKeepsItsIdAndItsCache() throws Exception {
         MiniCluster cluster = cluster(64 * PAGE);
         String id;
         byte[] content;
@@ -77,6 +84,7 @@ class PageCacheTest {
             id = client.workers().get(0).id();
             content = ClusterFiles.write(client, "/cache/kept.bin", 2 * PAGE);
             ClusterFiles.read(client, "/cache/kept.bin");
+            ClusterFiles.awaitCachedPages(client, 2);
         }
 
         cluster.restartWorker(0);

@@ -42,6 +42,7 @@ class PeerPageFetchTest {
             ClusterFiles.write(client, path, SIZE);
             ClusterFiles.read(client, path);
         }
+        ClusterFiles.awaitCachedPages(client, 3L * PATHS.size());
         String first = client.workers().get(0).id();
 
         cluster.addWorker();

@@ -215,11 +215,13 @@ class DataRequestHandlerTest {
     private record Frame(FrameType type, byte[] payload) {}
 
     private EmbeddedChannel connection(FileTransferMode transfer) {
-        // No membership is ever given, so no previous owner is asked for a page: a worker on its own.
+        // No membership is ever given, so no previous owner is asked for a page: a worker on its own. Pages are cached
+        // before they are served (a store limit of 0), so what a read leaves in the cache is there when its answer is.
         PeerPages alone = new PeerPages("worker-under-test", null, 1, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), System::nanoTime,
                 System::currentTimeMillis, counters);
+        PageStore beforeServing = new PageStore(cache, 0, counters);
         EmbeddedChannel channel = new EmbeddedChannel(TransferProtocol.requestDecoder(),
-                new DataRequestHandler(ufs, cache, new PageFiller(ufs, cache, alone, counters), transfer, counters, inFlight));
+                new DataRequestHandler(ufs, cache, new PageFiller(ufs, cache, beforeServing, alone, counters), transfer, counters, inFlight));
         channels.add(channel);
         return channel;
     }
