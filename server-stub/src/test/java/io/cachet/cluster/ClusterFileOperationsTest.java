@@ -8,6 +8,7 @@ import io.cachet.hdfs.HdfsCluster;
 import io.cachet.minicluster.MiniCluster;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,6 +72,7 @@ class ClusterFileOperationsTest {
     /** The same operations with a real HDFS (data transfer encrypted) as the under-file-system, over TLS. */
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    @Tag(HdfsUnderFileSystemTest.TAG)
     class OverTlsOnHdfs extends Operations {
         @RegisterExtension
         static final ClusterFixture clusters = ClusterFixture.tls("Cluster CA");

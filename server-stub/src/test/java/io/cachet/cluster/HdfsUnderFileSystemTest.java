@@ -25,6 +25,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +49,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Workers whose under-file-system is a real HDFS (a MiniDFSCluster that encrypts data transfer), used over TLS. */
+@Tag(HdfsUnderFileSystemTest.TAG)
 class HdfsUnderFileSystemTest {
+    /** Tests with HDFS under the workers, which the JDK-engine run leaves out: HDFS does not use the TLS engine, and a MiniDFSCluster start costs seconds. */
+    static final String TAG = "hdfs-under-workers";
     private static final int PAGE = 64 << 10;
 
     @TempDir
