@@ -6,6 +6,7 @@ import io.cachet.routing.WorkerAddress;
 import io.cachet.rpc.proto.JobStatus;
 import io.cachet.rpc.proto.WorkerMetrics;
 import io.cachet.server.InternodePeers;
+import io.cachet.worker.WorkerServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -78,12 +79,20 @@ class CacheJobsTest {
             assertThat(afterRead.get(owner).getCacheMisses()).as("misses on " + owner + " after the load").isEqualTo(afterLoad.get(owner).getCacheMisses());
             assertThat(afterRead.get(owner).getCacheHits() - afterLoad.get(owner).getCacheHits()).isEqualTo(pagesPerOwner.get(owner));
         }
+        int ownersChecked = 0;
         for (int i = 0; i < 3; i++) {
-            InternodePeers.Peer coordinator = cluster.workerServer(i).internodePeers().all().stream()
-                    .filter(peer -> peer.id().startsWith("coordinator@")).findFirst().orElseThrow();
-            assertThat(coordinator.tlsCalls()).as("coordinator to worker %d over TLS", i).isPositive();
+            WorkerServer worker = cluster.workerServer(i);
+            if (!pagesPerOwner.containsKey(worker.id())) {
+                continue; // placement is by hash of ids that change each run: a worker may own none of the files
+            }
+            InternodePeers.Peer coordinator = worker.internodePeers().all().stream()
+                    .filter(peer -> peer.id().startsWith("coordinator@")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no call from the coordinator recorded on " + worker.id()));
+            assertThat(coordinator.tlsCalls()).as("coordinator to worker %s over TLS", worker.id()).isPositive();
             assertThat(coordinator.plaintextCalls()).isZero();
+            ownersChecked++;
         }
+        assertThat(ownersChecked).as("every owner is one of the cluster's workers").isEqualTo(pagesPerOwner.size());
 
         JobStatus again = client.load("/warehouse/", status -> {});
         assertThat(again.getPagesChanged()).as("a second load reads nothing").isZero();
