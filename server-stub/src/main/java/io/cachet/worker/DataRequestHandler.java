@@ -22,6 +22,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Serves one data connection: range reads as a stream of page-sized DATA frames (written only while
@@ -32,6 +33,11 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(DataRequestHandler.class);
     /** Cached bytes up to this size are copied into a pooled buffer rather than mapped. */
     private static final int SMALL_READ = 64 << 10;
+    /**
+     * How long an under-file-system file stays open after a read that did not reach its end, for the
+     * client's next window. Not longer: an HDFS stream left open mid-block holds a DataNode thread.
+     */
+    private static final long OPEN_FILE_IDLE_SECONDS = 5;
 
     private final UnderFileSystem ufs;
     private final PageCache cache;
@@ -39,7 +45,9 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private final FileTransferMode transfer;
     private final WorkerCounters counters;
     private final InFlightRequests inFlight;
+    private final OpenVersions files;
     private ReadTransfer reading;
+    private long readsStarted;
     private PendingWrite writing;
     private long writeStartNanos;
     private boolean busy;
@@ -51,6 +59,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         this.transfer = transfer;
         this.counters = counters;
         this.inFlight = inFlight;
+        this.files = new OpenVersions(ufs);
     }
 
     /** Counts this connection's request in the server's in-flight total, which a draining server waits for. */
@@ -68,6 +77,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext context) {
+        files.close();
         busy(false);
     }
 
@@ -111,6 +121,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext context) {
         reading = null;
+        files.close();
         abortWrite("the connection closed before the file was committed");
         busy(false);
         context.fireChannelInactive();
@@ -142,6 +153,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             FileVersion file = ufs.version(path);
             long end = Math.max(offset, Math.min(file.length(), offset + length));
             reading = new ReadTransfer(file, offset, end);
+            readsStarted++;
             sendMore(context);
         }
         catch (NoSuchFileException | FileNotFoundException e) {
@@ -179,11 +191,13 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 reading = null;
                 counters.readSeconds.observe((System.nanoTime() - read.startNanos) / 1e9);
                 context.write(TransferProtocol.empty(context.alloc(), FrameType.END));
+                closeFileWhenDone(context, read);
             }
             context.flush();
         }
         catch (IOException e) {
             reading = null;
+            files.close();
             // Some DATA frames may be out already: the client sees the ERROR in place of the next frame.
             sendError(context, e);
         }
@@ -211,7 +225,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 // Evicted between lookup and open: read it again below.
             }
         }
-        ByteBuf content = filler.fill(read.file, pageIndex);
+        ByteBuf content = filler.fill(read.file, pageIndex, files);
         try {
             if (within + count > content.readableBytes()) {
                 throw new IOException("File " + read.file.path() + " changed while it was read: it is shorter than " + (pageStart + within + count) + " bytes");
@@ -221,6 +235,21 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         finally {
             content.release();
         }
+    }
+
+    /** Closes the file a read left open: now when the read reached the file's end, else unless another read starts soon. */
+    private void closeFileWhenDone(ChannelHandlerContext context, ReadTransfer read) {
+        if (read.end >= read.file.length()) {
+            files.close();
+            return;
+        }
+        long readNumber = readsStarted;
+        // The handler's own executor runs the check, so the fields are only ever touched by one thread.
+        context.executor().schedule(() -> {
+            if (readsStarted == readNumber && reading == null) {
+                files.close();
+            }
+        }, OPEN_FILE_IDLE_SECONDS, TimeUnit.SECONDS);
     }
 
     private static ByteBuf readSlice(ChannelHandlerContext context, FileChannel channel, int within, int count, String path) throws IOException {

@@ -24,6 +24,7 @@ import org.apache.hadoop.security.AccessControlException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.EOFException;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -466,39 +467,90 @@ final class HadoopUfs implements UnderFileSystem {
     }
 
     @Override
-    public void read(String clientPath, long position, ByteBuffer into) throws IOException {
-        ClientPath path = parse(clientPath);
-        // Positioned reads of all that is left: HDFS asks a DataNode for exactly that range, reads it to its end and
-        // so keeps the connection (and its encrypted session) in its peer cache for the next page.
-        try (FSDataInputStream in = fs.open(resolve(path))) {
-            boolean intoBuffer = in.hasCapability(StreamCapabilities.PREADBYTEBUFFER);
-            byte[] array = intoBuffer || into.hasArray() ? null : new byte[into.remaining()];
-            long at = position;
-            while (into.hasRemaining()) {
-                int read;
-                if (intoBuffer) {
-                    read = in.read(at, into);
-                }
-                else if (into.hasArray()) {
-                    read = in.read(at, into.array(), into.arrayOffset() + into.position(), into.remaining());
-                    if (read > 0) {
-                        into.position(into.position() + read);
-                    }
-                }
-                else {
-                    read = in.read(at, array, 0, into.remaining());
-                    if (read > 0) {
-                        into.put(array, 0, read);
-                    }
-                }
-                if (read <= 0) {
-                    return;
-                }
-                at += read;
-            }
+    public VersionReader open(FileVersion file) throws IOException {
+        ClientPath path = parse(file.path());
+        FSDataInputStream in;
+        try {
+            in = fs.open(resolve(path));
         }
         catch (IOException e) {
             throw translate(e, path);
+        }
+        return new StreamVersionReader(file, path, in);
+    }
+
+    /**
+     * Reads pages on from where the last one ended, so HDFS streams the block from one DataNode rather than
+     * setting up a transfer per page, and the NameNode is asked for the file's blocks once, not per page.
+     */
+    private final class StreamVersionReader implements VersionReader {
+        private static final int COPY_CHUNK = 64 << 10;
+
+        private final FileVersion version;
+        private final ClientPath path;
+        private final FSDataInputStream in;
+        private final boolean intoBuffer;
+        private byte[] copy;
+
+        StreamVersionReader(FileVersion version, ClientPath path, FSDataInputStream in) {
+            this.version = version;
+            this.path = path;
+            this.in = in;
+            this.intoBuffer = in.hasCapability(StreamCapabilities.READBYTEBUFFER);
+        }
+
+        @Override
+        public FileVersion version() {
+            return version;
+        }
+
+        @Override
+        public void read(long position, ByteBuffer into) throws IOException {
+            try {
+                if (in.getPos() != position) {
+                    in.seek(position);
+                }
+                while (into.hasRemaining() && readSome(into) > 0) {
+                    // until full or end of file
+                }
+            }
+            catch (EOFException e) {
+                // Sought past the end of a file that shrank: a short read, which the caller sees and does not cache.
+            }
+            catch (IOException e) {
+                throw translate(e, path);
+            }
+        }
+
+        private int readSome(ByteBuffer into) throws IOException {
+            if (intoBuffer) {
+                return in.read(into);
+            }
+            if (into.hasArray()) {
+                int read = in.read(into.array(), into.arrayOffset() + into.position(), into.remaining());
+                if (read > 0) {
+                    into.position(into.position() + read);
+                }
+                return read;
+            }
+            if (copy == null) {
+                copy = new byte[COPY_CHUNK];
+            }
+            int read = in.read(copy, 0, Math.min(copy.length, into.remaining()));
+            if (read > 0) {
+                into.put(copy, 0, read);
+            }
+            return read;
+        }
+
+        @Override
+        public void close() {
+            try {
+                in.close();
+            }
+            catch (IOException e) {
+                log.debug("Closing {} failed: {}", version.path(), e.toString());
+            }
         }
     }
 

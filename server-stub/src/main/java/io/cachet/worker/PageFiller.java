@@ -10,19 +10,18 @@ import java.util.Optional;
 
 /**
  * Fills a cache miss: from the previous owner's cache while a membership change is recent, else from
- * the under-file-system; either way the page is cached here, under the version it was read from. A page
+ * the under-file-system (through the caller's {@link OpenVersions}, which keeps the file open from page to
+ * page); either way the page is cached here, under the version it was read from. A page
  * read for a client is cached by the {@link PageStore} while it is served; a page a cache job loads is
  * cached before the job goes on.
  */
 final class PageFiller {
-    private final UnderFileSystem ufs;
     private final PageCache cache;
     private final PageStore store;
     private final PeerPages peers;
     private final WorkerCounters counters;
 
-    PageFiller(UnderFileSystem ufs, PageCache cache, PageStore store, PeerPages peers, WorkerCounters counters) {
-        this.ufs = ufs;
+    PageFiller(PageCache cache, PageStore store, PeerPages peers, WorkerCounters counters) {
         this.cache = cache;
         this.store = store;
         this.peers = peers;
@@ -34,9 +33,9 @@ final class PageFiller {
      * from a file that shrank, is not cached). The page is in pooled direct memory: the caller releases
      * it. Direct, so the page file's write and the socket (or TLS engine) take the bytes without another copy.
      */
-    ByteBuf fill(FileVersion file, long index) throws IOException {
+    ByteBuf fill(FileVersion file, long index, OpenVersions files) throws IOException {
         int pageLength = file.pageLength(index, cache.pageSize());
-        ByteBuf page = read(file, index, pageLength);
+        ByteBuf page = read(file, index, pageLength, files);
         if (page.readableBytes() == pageLength) {
             store.offer(file.key(), index, page);
         }
@@ -44,9 +43,9 @@ final class PageFiller {
     }
 
     /** Reads page {@code index} of {@code file} and caches it before returning. */
-    void load(FileVersion file, long index) throws IOException {
+    void load(FileVersion file, long index, OpenVersions files) throws IOException {
         int pageLength = file.pageLength(index, cache.pageSize());
-        ByteBuf page = read(file, index, pageLength);
+        ByteBuf page = read(file, index, pageLength, files);
         try {
             if (page.readableBytes() == pageLength) {
                 cache.store(file.key(), index, page.nioBuffer());
@@ -57,7 +56,7 @@ final class PageFiller {
         }
     }
 
-    private ByteBuf read(FileVersion file, long index, int pageLength) throws IOException {
+    private ByteBuf read(FileVersion file, long index, int pageLength, OpenVersions files) throws IOException {
         Optional<ByteBuffer> fromPeer = peers.fetch(file, index, pageLength);
         if (fromPeer.isPresent()) {
             return Unpooled.wrappedBuffer(fromPeer.get());
@@ -65,13 +64,9 @@ final class PageFiller {
         ByteBuf page = PooledByteBufAllocator.DEFAULT.directBuffer(pageLength, pageLength);
         try {
             ByteBuffer content = page.nioBuffer(0, pageLength);
-            ufs.read(file.path(), index * cache.pageSize(), content);
+            files.read(file, index * cache.pageSize(), content);
             page.writerIndex(content.position());
             counters.ufsPagesRead.increment();
-            if (!ufs.version(file.path()).key().equals(file.key())) {
-                // Replaced while the page was read: its bytes may belong to neither version, and must not be cached as the old one.
-                throw new IOException("File " + file.path() + " changed while it was read; read it again");
-            }
             return page;
         }
         catch (IOException | RuntimeException e) {

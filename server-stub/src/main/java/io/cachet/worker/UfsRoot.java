@@ -421,16 +421,47 @@ final class UfsRoot implements UnderFileSystem {
     }
 
     @Override
-    public void read(String clientPath, long position, ByteBuffer into) throws IOException {
-        try (Entry entry = locateExisting(clientPath);
-                SeekableByteChannel channel = entry.parent.newByteChannel(entry.name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+    public VersionReader open(FileVersion file) throws IOException {
+        SeekableByteChannel channel;
+        try (Entry entry = locateExisting(file.path())) {
+            channel = entry.parent.newByteChannel(entry.name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        }
+        catch (NoSuchFileException e) {
+            throw notFound(file.path());
+        }
+        return new LocalVersionReader(file, channel);
+    }
+
+    private final class LocalVersionReader implements VersionReader {
+        private final FileVersion version;
+        private final SeekableByteChannel channel;
+
+        LocalVersionReader(FileVersion version, SeekableByteChannel channel) {
+            this.version = version;
+            this.channel = channel;
+        }
+
+        @Override
+        public FileVersion version() {
+            return version;
+        }
+
+        @Override
+        public void read(long position, ByteBuffer into) throws IOException {
             channel.position(position);
             while (into.hasRemaining() && channel.read(into) >= 0) {
                 // until full or end of file
             }
         }
-        catch (NoSuchFileException e) {
-            throw notFound(clientPath);
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+            }
+            catch (IOException e) {
+                log.debug("Closing {} failed: {}", version.path(), e.toString());
+            }
         }
     }
 

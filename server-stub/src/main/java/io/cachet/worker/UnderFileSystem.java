@@ -4,7 +4,6 @@ import io.cachet.client.FileStatus;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 
@@ -36,8 +35,8 @@ interface UnderFileSystem extends Closeable {
     /** A write to {@code clientPath} after the create checks; readers see nothing of it until {@link PendingWrite#commit}. */
     PendingWrite create(String clientPath, boolean overwrite, boolean createParents) throws IOException;
 
-    /** Reads from {@code position} of the file until {@code into} is full or the file ends. */
-    void read(String clientPath, long position, ByteBuffer into) throws IOException;
+    /** Opens {@code file} for reading its pages; fails when the file is no longer that version. */
+    VersionReader open(FileVersion file) throws IOException;
 
     /**
      * Removes what writes that never finished left behind: all of this worker's (at start, when its

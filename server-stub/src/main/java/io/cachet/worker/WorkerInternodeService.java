@@ -36,13 +36,15 @@ final class WorkerInternodeService extends InternodeServiceGrpc.InternodeService
     @Override
     public void loadFiles(FilesRequest request, StreamObserver<FilesProgress> response) {
         OffloadedCall.run(blocking, response, () -> eachFile(request, response, (file, progress) -> {
-            for (long index = 0; index < file.pageCount(cache.pageSize()); index++) {
-                if (cache.contains(file.key(), index)) {
-                    progress.setPagesAlreadyCached(progress.getPagesAlreadyCached() + 1);
-                }
-                else {
-                    filler.load(file, index);
-                    progress.setPagesChanged(progress.getPagesChanged() + 1);
+            try (OpenVersions files = new OpenVersions(ufs)) {
+                for (long index = 0; index < file.pageCount(cache.pageSize()); index++) {
+                    if (cache.contains(file.key(), index)) {
+                        progress.setPagesAlreadyCached(progress.getPagesAlreadyCached() + 1);
+                    }
+                    else {
+                        filler.load(file, index, files);
+                        progress.setPagesChanged(progress.getPagesChanged() + 1);
+                    }
                 }
             }
         }));

@@ -118,7 +118,7 @@ public final class WorkerServer implements AutoCloseable {
                 config.get(CachetKeys.WORKER_PEER_FETCH_WINDOW), config.get(CachetKeys.WORKER_PEER_FETCH_MIN_AGE), Duration.ofSeconds(2), System::nanoTime,
                 System::currentTimeMillis, counters);
         PageStore pageStore = new PageStore(cache, config.get(CachetKeys.WORKER_CACHE_STORE_PENDING), counters);
-        PageFiller filler = new PageFiller(ufs, cache, pageStore, peerPages, counters);
+        PageFiller filler = new PageFiller(cache, pageStore, peerPages, counters);
         // gRPC calls arrive on the transport's threads; what may block (files, the under-file-system, long jobs) runs here.
         ExecutorService rpcWork = Executors.newCachedThreadPool(new DefaultThreadFactory("cachet-worker-rpc", true));
         Executor statusWork = ufs.localStatus() ? Runnable::run : rpcWork;

@@ -20,9 +20,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.GlobalStorageStatistics;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.StorageStatistics;
+import org.apache.hadoop.hdfs.DFSOpsCountStatistics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -113,6 +116,25 @@ class HdfsUnderFileSystemTest {
         System.arraycopy(tail, 0, appended, second.length, tail.length);
         assertThat(ClusterFiles.read(client, "/data.bin")).isEqualTo(appended);
         assertThat(client.status("/data.bin").length()).isEqualTo(appended.length);
+    }
+
+    @Test
+    void aColdSequentialReadOpensTheHdfsFileOnceNotOncePerPage() throws Exception {
+        MiniCluster cluster = start("/streamed", UnaryOperator.identity());
+        CachetClient client = clusters.client(cluster);
+        int pages = 32;
+        byte[] written = content(pages * PAGE + 3, 4);
+        hdfs.write("/streamed/data.bin", written);
+        // Counts every HDFS client in this JVM, the in-process workers' included; the test's own client is idle meanwhile.
+        StorageStatistics statistics = GlobalStorageStatistics.INSTANCE.get(DFSOpsCountStatistics.NAME);
+        long opensBefore = statistics.getLong(DFSOpsCountStatistics.OpType.OPEN.getSymbol());
+
+        assertThat(ClusterFiles.read(client, "/data.bin")).isEqualTo(written);
+
+        long opens = statistics.getLong(DFSOpsCountStatistics.OpType.OPEN.getSymbol()) - opensBefore;
+        assertThat(opens).as("HDFS opens for a cold read of %d pages in one read-ahead window", pages + 1).isEqualTo(1);
+        assertThat(cluster.workerServer(0).metrics().getUfsPagesRead() + cluster.workerServer(1).metrics().getUfsPagesRead())
+                .as("pages read from HDFS").isEqualTo(pages + 1);
     }
 
     @Test

@@ -221,7 +221,7 @@ class DataRequestHandlerTest {
                 System::currentTimeMillis, counters);
         PageStore beforeServing = new PageStore(cache, 0, counters);
         EmbeddedChannel channel = new EmbeddedChannel(TransferProtocol.requestDecoder(),
-                new DataRequestHandler(ufs, cache, new PageFiller(ufs, cache, beforeServing, alone, counters), transfer, counters, inFlight));
+                new DataRequestHandler(ufs, cache, new PageFiller(cache, beforeServing, alone, counters), transfer, counters, inFlight));
         channels.add(channel);
         return channel;
     }
