@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -161,8 +162,12 @@ class KubernetesManifestsTest {
                 });
                 assertThat(client.tlsEnabled()).isTrue();
                 Map<String, byte[]> written = new HashMap<>();
-                for (int i = 0; written.size() < 8; i++) {
+                Set<String> owners = new HashSet<>();
+                // Placement hashes ids that change each run: go on until each pod owns a file, so each is reached.
+                for (int i = 0; written.size() < 8 || owners.size() < 2; i++) {
+                    assertThat(i).as("files written before both pods own one").isLessThan(1000);
                     String path = "/kubernetes/" + overlay + "/file-" + i;
+                    owners.add(client.owner(path).id());
                     byte[] content = ("written through the " + overlay + " overlay's settings, file " + i).getBytes(StandardCharsets.UTF_8);
                     try (var out = client.create(path, true, true)) {
                         out.write(content);
