@@ -10,7 +10,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,17 +25,26 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Serves one data connection: range reads as a stream of page-sized DATA frames (written only while
  * the socket can take them), and writes into a temporary file that is renamed into place on
  * WRITE_CLOSE and deleted if the connection ends first.
+ *
+ * <p>It runs on the connection's event loop. A small read whose pages are all cached, on a worker whose
+ * file status is local, is answered there at once: a positioned read then costs no hop to another thread
+ * and back. Everything that may block (the under-file-system, writes, pages to fill, large pages to map)
+ * runs on one executor of the blocking group, picked per connection, so a connection's requests stay
+ * in order; the fields marked so are only touched there.
  */
 final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(DataRequestHandler.class);
-    /** Cached bytes up to this size are copied into a pooled buffer rather than mapped. */
+    /** Cached bytes up to this size are copied into a pooled buffer rather than mapped; reads up to this size may be answered on the event loop. */
     private static final int SMALL_READ = 64 << 10;
     /**
      * How long an under-file-system file stays open after a read that did not reach its end, for the
@@ -45,25 +58,45 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private final FileTransferMode transfer;
     private final WorkerCounters counters;
     private final InFlightRequests inFlight;
+    private final EventExecutorGroup blockingGroup;
+    private EventExecutor blocking;
+
+    // Event loop only: work handed to the blocking executor and not yet back, and whether a request was in progress there after the last of it.
+    private int handedOff;
+    private boolean blockingBusy;
+    private boolean busy;
+    private boolean closed;
+
+    // Blocking executor only.
     private final OpenVersions files;
     private ReadTransfer reading;
-    private long readsStarted;
     private PendingWrite writing;
     private long writeStartNanos;
-    private boolean busy;
+    private long readsStarted;
 
-    DataRequestHandler(UnderFileSystem ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, InFlightRequests inFlight) {
+    DataRequestHandler(UnderFileSystem ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, InFlightRequests inFlight,
+            EventExecutorGroup blockingGroup) {
         this.ufs = ufs;
         this.cache = cache;
         this.filler = filler;
         this.transfer = transfer;
         this.counters = counters;
         this.inFlight = inFlight;
+        this.blockingGroup = blockingGroup;
         this.files = new OpenVersions(ufs);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        blocking = blockingGroup.next();
     }
 
     /** Counts this connection's request in the server's in-flight total, which a draining server waits for. */
     private void busy(boolean now) {
+        if (closed && now) {
+            // Work handed off before the connection closed, coming back after: nothing is in flight for it any more.
+            return;
+        }
         if (busy != now) {
             busy = now;
             if (now) {
@@ -75,16 +108,71 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Runs {@code work} on the blocking executor, then notes on the event loop whether a request is still in progress there. */
+    private void onBlocking(ChannelHandlerContext context, Runnable work) {
+        try {
+            blocking.execute(() -> {
+                try {
+                    work.run();
+                }
+                finally {
+                    boolean inProgress = reading != null || writing != null;
+                    onLoop(context, () -> {
+                        handedOff--;
+                        blockingBusy = inProgress;
+                        busy(handedOff > 0 || blockingBusy);
+                    });
+                }
+            });
+        }
+        catch (RejectedExecutionException e) {
+            // The worker is stopping: the request cannot run, and the client tries again elsewhere.
+            context.close();
+            return;
+        }
+        handedOff++;
+        busy(true);
+    }
+
+    private static void onLoop(ChannelHandlerContext context, Runnable task) {
+        if (context.executor().inEventLoop()) {
+            task.run();
+            return;
+        }
+        try {
+            context.executor().execute(task);
+        }
+        catch (RejectedExecutionException e) {
+            // The event loop stopped with the worker: its connections, and their counts, are gone.
+        }
+    }
+
+    /** Lets go of the blocking side's state: the file kept open, a write not committed. */
+    private void releaseBlockingState(String reason) {
+        Runnable release = () -> {
+            reading = null;
+            files.close();
+            abortWrite(reason);
+        };
+        try {
+            blocking.execute(release);
+        }
+        catch (RejectedExecutionException e) {
+            // The worker is stopping and the executor with it: nothing else runs there any more.
+            release.run();
+        }
+    }
+
     @Override
     public void handlerRemoved(ChannelHandlerContext context) {
-        files.close();
+        closed = true;
+        releaseBlockingState("the connection closed before the file was committed");
         busy(false);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object message) {
         ByteBuf frame = (ByteBuf) message;
-        busy(true);
         try {
             FrameType type = FrameType.fromWire(frame.readByte());
             if ((type == FrameType.READ || type == FrameType.WRITE_OPEN) && inFlight.draining()) {
@@ -93,10 +181,32 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             switch (type) {
-                case READ -> startRead(context, TransferProtocol.readString(frame), frame.readLong(), frame.readLong());
-                case WRITE_OPEN -> openWrite(context, TransferProtocol.readString(frame), frame.readBoolean(), frame.readBoolean());
-                case WRITE_DATA -> writeData(context, frame);
-                case WRITE_CLOSE -> closeWrite(context);
+                case READ -> {
+                    String path = TransferProtocol.readString(frame);
+                    long offset = frame.readLong();
+                    long length = frame.readLong();
+                    if (handedOff > 0 || blockingBusy || !answerFromCache(context, path, offset, length)) {
+                        onBlocking(context, () -> startRead(context, path, offset, length));
+                    }
+                }
+                case WRITE_OPEN -> {
+                    String path = TransferProtocol.readString(frame);
+                    boolean overwrite = frame.readBoolean();
+                    boolean createParents = frame.readBoolean();
+                    onBlocking(context, () -> openWrite(context, path, overwrite, createParents));
+                }
+                case WRITE_DATA -> {
+                    ByteBuf bytes = frame.retain();
+                    onBlocking(context, () -> {
+                        try {
+                            writeData(context, bytes);
+                        }
+                        finally {
+                            bytes.release();
+                        }
+                    });
+                }
+                case WRITE_CLOSE -> onBlocking(context, () -> closeWrite(context));
                 default -> protocolError(context, "a client does not send " + type + " frames");
             }
         }
@@ -105,24 +215,25 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
         finally {
             frame.release();
-            busy(reading != null || writing != null);
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext context) {
-        if (context.channel().isWritable() && reading != null) {
-            sendMore(context);
-            busy(reading != null || writing != null);
+        if (context.channel().isWritable() && (handedOff > 0 || blockingBusy)) {
+            onBlocking(context, () -> {
+                if (reading != null) {
+                    sendMore(context);
+                }
+            });
         }
         context.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext context) {
-        reading = null;
-        files.close();
-        abortWrite("the connection closed before the file was committed");
+        closed = true;
+        releaseBlockingState("the connection closed before the file was committed");
         busy(false);
         context.fireChannelInactive();
     }
@@ -135,11 +246,69 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         log.debug("Data connection {} failed: {}", context.channel().remoteAddress(), cause.toString());
-        abortWrite("the connection failed: " + cause.getMessage());
+        releaseBlockingState("the connection failed: " + cause.getMessage());
         context.close();
     }
 
     // ---- reads
+
+    /**
+     * Answers a small read on the event loop when nothing about it can block: the file's version is a
+     * local stat and every page it spans is cached. False, having sent nothing, when it cannot.
+     */
+    private boolean answerFromCache(ChannelHandlerContext context, String path, long offset, long length) {
+        if (!ufs.localStatus() || offset < 0 || length < 0 || length > SMALL_READ) {
+            return false;
+        }
+        long startNanos = System.nanoTime();
+        FileVersion file;
+        try {
+            file = ufs.version(path);
+        }
+        catch (IOException e) {
+            // The blocking path answers with the error.
+            return false;
+        }
+        long end = Math.max(offset, Math.min(file.length(), offset + length));
+        int pageSize = cache.pageSize();
+        for (long index = offset / pageSize; index * pageSize < end; index++) {
+            if (!cache.contains(file.key(), index)) {
+                return false;
+            }
+        }
+        List<Object> pages = new ArrayList<>();
+        try {
+            for (long position = offset; position < end; ) {
+                long index = position / pageSize;
+                int within = (int) (position - index * pageSize);
+                int count = (int) Math.min(end - position, pageSize - within);
+                Optional<Object> page = cachedPage(context, file, index, within, count);
+                if (page.isEmpty()) {
+                    // Evicted since it was looked at.
+                    pages.forEach(ReferenceCountUtil::release);
+                    return false;
+                }
+                pages.add(page.get());
+                position += count;
+            }
+        }
+        catch (IOException e) {
+            pages.forEach(ReferenceCountUtil::release);
+            sendError(context, e);
+            return true;
+        }
+        long position = offset;
+        for (Object page : pages) {
+            int count = page instanceof FileRegion region ? (int) region.count() : ((ByteBuf) page).readableBytes();
+            context.write(TransferProtocol.header(context.alloc(), FrameType.DATA, count));
+            context.write(page);
+            position += count;
+        }
+        counters.bytesRead.add(position - offset);
+        counters.readSeconds.observe((System.nanoTime() - startNanos) / 1e9);
+        context.writeAndFlush(TransferProtocol.empty(context.alloc(), FrameType.END));
+        return true;
+    }
 
     private void startRead(ChannelHandlerContext context, String path, long offset, long length) {
         if (reading != null || writing != null) {
@@ -191,7 +360,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 reading = null;
                 counters.readSeconds.observe((System.nanoTime() - read.startNanos) / 1e9);
                 context.write(TransferProtocol.empty(context.alloc(), FrameType.END));
-                closeFileWhenDone(context, read);
+                closeFileWhenDone(read);
             }
             context.flush();
         }
@@ -205,25 +374,9 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
 
     /** The bytes of one page, from the cache when it has them, else read from the under-file-system and cached. */
     private Object page(ChannelHandlerContext context, ReadTransfer read, long pageIndex, long pageStart, int within, int count) throws IOException {
-        Optional<Path> cached = cache.lookup(read.file.key(), pageIndex);
+        Optional<Object> cached = cachedPage(context, read.file, pageIndex, within, count);
         if (cached.isPresent()) {
-            try {
-                FileChannel channel = FileChannel.open(cached.get(), StandardOpenOption.READ);
-                if (transfer == FileTransferMode.TRANSFER) {
-                    // Zero copy: the kernel sends the page file's bytes straight to the socket.
-                    return new DefaultFileRegion(channel, within, count);
-                }
-                try (channel) {
-                    if (count <= SMALL_READ) {
-                        // A mapping costs more than the copy here (mmap, page faults, and munmap when the buffer is collected).
-                        return readSlice(context, channel, within, count, read.file.path());
-                    }
-                    return Unpooled.wrappedBuffer(channel.map(FileChannel.MapMode.READ_ONLY, within, count));
-                }
-            }
-            catch (NoSuchFileException e) {
-                // Evicted between lookup and open: read it again below.
-            }
+            return cached.get();
         }
         ByteBuf content = filler.fill(read.file, pageIndex, files);
         try {
@@ -237,15 +390,40 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** {@code count} bytes at {@code within} of a cached page, or empty when the page is not (or no longer) cached. */
+    private Optional<Object> cachedPage(ChannelHandlerContext context, FileVersion file, long pageIndex, int within, int count) throws IOException {
+        Optional<Path> cached = cache.lookup(file.key(), pageIndex);
+        if (cached.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            FileChannel channel = FileChannel.open(cached.get(), StandardOpenOption.READ);
+            if (transfer == FileTransferMode.TRANSFER) {
+                // Zero copy: the kernel sends the page file's bytes straight to the socket.
+                return Optional.of(new DefaultFileRegion(channel, within, count));
+            }
+            try (channel) {
+                if (count <= SMALL_READ) {
+                    // A mapping costs more than the copy here (mmap, page faults, and munmap when the buffer is collected).
+                    return Optional.of(readSlice(context, channel, within, count, file.path()));
+                }
+                return Optional.of(Unpooled.wrappedBuffer(channel.map(FileChannel.MapMode.READ_ONLY, within, count)));
+            }
+        }
+        catch (NoSuchFileException e) {
+            // Evicted between lookup and open.
+            return Optional.empty();
+        }
+    }
+
     /** Closes the file a read left open: now when the read reached the file's end, else unless another read starts soon. */
-    private void closeFileWhenDone(ChannelHandlerContext context, ReadTransfer read) {
+    private void closeFileWhenDone(ReadTransfer read) {
         if (read.end >= read.file.length()) {
             files.close();
             return;
         }
         long readNumber = readsStarted;
-        // The handler's own executor runs the check, so the fields are only ever touched by one thread.
-        context.executor().schedule(() -> {
+        blocking.schedule(() -> {
             if (readsStarted == readNumber && reading == null) {
                 files.close();
             }
@@ -335,10 +513,10 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         context.writeAndFlush(TransferProtocol.error(context.alloc(), ErrorCode.of(error), ufs.clientMessage(error)));
     }
 
+    /** Called on either thread: the blocking side's state is let go of there. */
     private void protocolError(ChannelHandlerContext context, String problem) {
         log.warn("Data connection {}: {}; closing that connection", context.channel().remoteAddress(), problem);
-        abortWrite(problem);
-        reading = null;
+        releaseBlockingState(problem);
         context.writeAndFlush(TransferProtocol.error(context.alloc(), ErrorCode.PROTOCOL, problem)).addListener(ChannelFutureListener.CLOSE);
     }
 

@@ -42,7 +42,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -73,7 +73,7 @@ final class DataServer implements AutoCloseable {
     }
 
     static DataServer start(InetSocketAddress address, ConnectionPolicy policy, Optional<TlsContexts> tls, ConnectionLimits limits,
-            Function<InFlightRequests, DataRequestHandler> handlers) throws InterruptedException {
+            BiFunction<InFlightRequests, EventExecutorGroup, DataRequestHandler> handlers) throws InterruptedException {
         ConnectionCounters.Listener counters = limits.counters();
         long idleMillis = limits.settings().idleTimeout().toMillis();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cachet-data-accept", true), NioIoHandler.newFactory());
@@ -109,7 +109,8 @@ final class DataServer implements AutoCloseable {
                             // After the decoder, so only whole frames count as activity: a peer dripping bytes is idle too.
                             channel.pipeline().addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                             channel.pipeline().addLast(new IdleClose(peer, limits.settings().idleTimeout()));
-                            channel.pipeline().addLast(io, "requests", handlers.apply(inFlight));
+                            // On the event loop: the handler hands what may block to the io group itself.
+                            channel.pipeline().addLast("requests", handlers.apply(inFlight, io));
                         }
                     })
                     .bind(address).sync().channel();

@@ -128,7 +128,7 @@ public final class WorkerServer implements AutoCloseable {
         MetricsServer operations = null;
         try {
             data = DataServer.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_DATA_PORT)), policy, tls,
-                    new ConnectionLimits(limits, "Data listener", connections), inFlight -> new DataRequestHandler(ufs, cache, filler, transfer, counters, inFlight));
+                    new ConnectionLimits(limits, "Data listener", connections), (inFlight, blocking) -> new DataRequestHandler(ufs, cache, filler, transfer, counters, inFlight, blocking));
             WorkerServer[] self = new WorkerServer[1];
             rpc = GrpcServers.start(new InetSocketAddress(bindHost, config.get(CachetKeys.WORKER_RPC_PORT)), policy, tls, security,
                     new ConnectionLimits(limits, "Worker RPC listener", connections),

@@ -10,6 +10,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.FileRegion;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,6 +87,37 @@ class DataRequestHandlerTest {
         assertThat(counters.bytesRead.sum()).isEqualTo(16_000);
         assertThat(inFlight.running()).isZero();
         assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void aSmallReadOfCachedPagesIsAnsweredOnTheEventLoopWithoutTheBlockingExecutor() throws IOException {
+        byte[] content = write("/file", 10_000);
+        assertThat(data(send(connection(FileTransferMode.MAPPED), TransferProtocol.read(ALLOCATOR, "/file", 0, 10_000)))).isEqualTo(content);
+
+        EventExecutorGroup stopped = new DefaultEventExecutorGroup(1);
+        stopped.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        EmbeddedChannel channel = connection(FileTransferMode.MAPPED, stopped);
+        List<Frame> answer = send(channel, TransferProtocol.read(ALLOCATOR, "/file", 1000, 5000));
+
+        assertThat(answer).as("two pages' worth and the end, with no executor to hand off to").extracting(Frame::type)
+                .containsExactly(FrameType.DATA, FrameType.DATA, FrameType.END);
+        assertThat(data(answer)).isEqualTo(Arrays.copyOfRange(content, 1000, 6000));
+        assertThat(counters.ufsPagesRead.sum()).isEqualTo(3);
+        assertThat(inFlight.running()).isZero();
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void aCachedSmallReadDuringAWriteIsStillAProtocolError() throws IOException {
+        byte[] old = write("/file", 100);
+        EmbeddedChannel channel = connection(FileTransferMode.MAPPED);
+        assertThat(data(send(channel, TransferProtocol.read(ALLOCATOR, "/file", 0, 100)))).isEqualTo(old);
+        send(channel, TransferProtocol.writeOpen(ALLOCATOR, "/file", true, false));
+
+        assertProtocolErrorCloses(channel, send(channel, TransferProtocol.read(ALLOCATOR, "/file", 0, 100)), "a request is already in progress on this connection");
+
+        assertThat(Files.readAllBytes(root.resolve("file"))).isEqualTo(old);
+        assertThat(temporaryFiles()).isEmpty();
     }
 
     @Test
@@ -215,13 +249,21 @@ class DataRequestHandlerTest {
     private record Frame(FrameType type, byte[] payload) {}
 
     private EmbeddedChannel connection(FileTransferMode transfer) {
+        return connection(transfer, null);
+    }
+
+    /** A connection whose blocking work goes to {@code blocking}, or to the channel's own loop when null. */
+    private EmbeddedChannel connection(FileTransferMode transfer, EventExecutorGroup blocking) {
         // No membership is ever given, so no previous owner is asked for a page: a worker on its own. Pages are cached
         // before they are served (a store limit of 0), so what a read leaves in the cache is there when its answer is.
         PeerPages alone = new PeerPages("worker-under-test", null, 1, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), System::nanoTime,
                 System::currentTimeMillis, counters);
         PageStore beforeServing = new PageStore(cache, 0, counters);
-        EmbeddedChannel channel = new EmbeddedChannel(TransferProtocol.requestDecoder(),
-                new DataRequestHandler(ufs, cache, new PageFiller(cache, beforeServing, alone, counters), transfer, counters, inFlight));
+        // The channel's own loop stands in for the blocking group: what is handed off runs when the test runs pending tasks.
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addLast(TransferProtocol.requestDecoder(),
+                new DataRequestHandler(ufs, cache, new PageFiller(cache, beforeServing, alone, counters), transfer, counters, inFlight,
+                blocking == null ? channel.eventLoop() : blocking));
         channels.add(channel);
         return channel;
     }
