@@ -173,6 +173,8 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext context, Object message) {
         ByteBuf frame = (ByteBuf) message;
+        // In flight from here, so a worker that starts draining now waits for this request, even one answered at once.
+        busy(true);
         try {
             FrameType type = FrameType.fromWire(frame.readByte());
             if ((type == FrameType.READ || type == FrameType.WRITE_OPEN) && inFlight.draining()) {
@@ -215,6 +217,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
         finally {
             frame.release();
+            busy(handedOff > 0 || blockingBusy);
         }
     }
 
