@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,6 +74,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
     private PendingWrite writing;
     private long writeStartNanos;
     private long readsStarted;
+    private ScheduledFuture<?> idleClose;
 
     DataRequestHandler(UnderFileSystem ufs, PageCache cache, PageFiller filler, FileTransferMode transfer, WorkerCounters counters, InFlightRequests inFlight,
             EventExecutorGroup blockingGroup) {
@@ -108,12 +110,22 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Runs {@code work} on the blocking executor, then notes on the event loop whether a request is still in progress there. */
-    private void onBlocking(ChannelHandlerContext context, Runnable work) {
+    /**
+     * Runs {@code work} on the blocking executor, then notes on the event loop whether a request is still in
+     * progress there. False when the executor no longer takes work (the worker is stopping): the connection
+     * is closed, and the caller releases what it meant to hand over.
+     */
+    private boolean onBlocking(ChannelHandlerContext context, Runnable work) {
         try {
             blocking.execute(() -> {
                 try {
                     work.run();
+                }
+                catch (RuntimeException | Error e) {
+                    // Out of direct memory, a library's runtime error: end the request and the connection, as Netty would have.
+                    log.warn("Data connection {}: a request failed unexpectedly; closing that connection", context.channel().remoteAddress(), e);
+                    releaseNow("the request failed: " + e);
+                    onLoop(context, context::close);
                 }
                 finally {
                     boolean inProgress = reading != null || writing != null;
@@ -128,10 +140,11 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         catch (RejectedExecutionException e) {
             // The worker is stopping: the request cannot run, and the client tries again elsewhere.
             context.close();
-            return;
+            return false;
         }
         handedOff++;
         busy(true);
+        return true;
     }
 
     private static void onLoop(ChannelHandlerContext context, Runnable task) {
@@ -147,20 +160,25 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Lets go of the blocking side's state: the file kept open, a write not committed. */
+    /** Lets go of the blocking side's state, there: the file kept open, its idle timer, a write not committed. */
     private void releaseBlockingState(String reason) {
-        Runnable release = () -> {
-            reading = null;
-            files.close();
-            abortWrite(reason);
-        };
         try {
-            blocking.execute(release);
+            blocking.execute(() -> releaseNow(reason));
         }
         catch (RejectedExecutionException e) {
-            // The worker is stopping and the executor with it: nothing else runs there any more.
-            release.run();
+            // The worker is stopping: a task still running there may hold the state, so let go once the executor is done.
+            blocking.terminationFuture().addListener(done -> releaseNow(reason));
         }
+    }
+
+    private void releaseNow(String reason) {
+        reading = null;
+        if (idleClose != null) {
+            idleClose.cancel(false);
+            idleClose = null;
+        }
+        files.close();
+        abortWrite(reason);
     }
 
     @Override
@@ -199,7 +217,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                 }
                 case WRITE_DATA -> {
                     ByteBuf bytes = frame.retain();
-                    onBlocking(context, () -> {
+                    boolean taken = onBlocking(context, () -> {
                         try {
                             writeData(context, bytes);
                         }
@@ -207,6 +225,9 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                             bytes.release();
                         }
                     });
+                    if (!taken) {
+                        bytes.release();
+                    }
                 }
                 case WRITE_CLOSE -> onBlocking(context, () -> closeWrite(context));
                 default -> protocolError(context, "a client does not send " + type + " frames");
@@ -299,6 +320,10 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             pages.forEach(ReferenceCountUtil::release);
             sendError(context, e);
             return true;
+        }
+        catch (RuntimeException | Error e) {
+            pages.forEach(ReferenceCountUtil::release);
+            throw e;
         }
         long position = offset;
         for (Object page : pages) {
@@ -426,7 +451,10 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long readNumber = readsStarted;
-        blocking.schedule(() -> {
+        if (idleClose != null) {
+            idleClose.cancel(false);
+        }
+        idleClose = blocking.schedule(() -> {
             if (readsStarted == readNumber && reading == null) {
                 files.close();
             }

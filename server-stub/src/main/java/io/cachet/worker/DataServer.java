@@ -151,7 +151,7 @@ final class DataServer implements AutoCloseable {
         if (!connections.newCloseFuture().awaitUninterruptibly(5, TimeUnit.SECONDS)) {
             connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        // Request handlers run on io and hand work back to the event loops: io stops first.
+        // Request handlers hand work to io, which hands its answers back to the event loops: io stops first.
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

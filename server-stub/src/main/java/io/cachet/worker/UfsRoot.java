@@ -432,7 +432,7 @@ final class UfsRoot implements UnderFileSystem {
         return new LocalVersionReader(file, channel);
     }
 
-    private final class LocalVersionReader implements VersionReader {
+    private static final class LocalVersionReader implements VersionReader {
         private final FileVersion version;
         private final SeekableByteChannel channel;
 
