@@ -127,7 +127,14 @@ public final class CachetClient implements AutoCloseable {
 
     public FileStatus status(String path) throws IOException {
         String normalized = CachetPaths.normalize(path);
-        return onOwner(normalized, stub -> FileStatus.from(stub.getStatus(PathRequest.newBuilder().setPath(normalized).build()).getStatus()));
+        metrics.operations.increment();
+        RetryPolicy.Attempts attempts = router.attempts();
+        Optional<FileStatus> status = data.status(normalized, attempts);
+        if (status.isPresent()) {
+            return status.get();
+        }
+        // The owner is a worker of an earlier release: ask over gRPC, going on with the same attempts.
+        return onOwner(normalized, attempts, stub -> FileStatus.from(stub.getStatus(PathRequest.newBuilder().setPath(normalized).build()).getStatus()));
     }
 
     public List<FileStatus> list(String path) throws IOException {
@@ -242,7 +249,10 @@ public final class CachetClient implements AutoCloseable {
 
     private <T> T onOwner(String path, WorkerCall<T> call) throws IOException {
         metrics.operations.increment();
-        RetryPolicy.Attempts attempts = router.attempts();
+        return onOwner(path, router.attempts(), call);
+    }
+
+    private <T> T onOwner(String path, RetryPolicy.Attempts attempts, WorkerCall<T> call) throws IOException {
         while (true) {
             WorkerAddress worker = router.owner(path, attempts);
             try {

@@ -5,8 +5,11 @@ import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsHandshakeException;
 import io.cachet.transfer.DataConnection;
 import io.cachet.transfer.DataConnectionPool;
+import io.cachet.transfer.FrameType;
 import io.cachet.transfer.RemoteError;
+import io.cachet.transfer.TransferProtocol;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -97,6 +100,40 @@ final class DataPlane implements AutoCloseable {
                 workerFailed(attempts, worker, e);
             }
         }
+    }
+
+    /**
+     * The status of {@code path} from its owner, on a data connection: a STATUS frame and its answer, with
+     * none of gRPC's layers in the way. Empty when the owner is a worker of an earlier release, which
+     * answers status over gRPC alone.
+     */
+    Optional<FileStatus> status(String path, RetryPolicy.Attempts attempts) throws IOException {
+        // Asked before a connection is taken, so such a worker is not connected to for nothing.
+        if (!answersStatus(router.owner(path, attempts))) {
+            return Optional.empty();
+        }
+        return call(path, attempts, connection -> {
+            if (!answersStatus(connection.worker())) {
+                // The owner changed since.
+                return Optional.empty();
+            }
+            connection.send(TransferProtocol.status(ByteBufAllocator.DEFAULT, path));
+            DataConnection.Frame answer = connection.expect(frameTimeout, path, FrameType.FILE_STATUS);
+            try {
+                return Optional.of(FileStatus.read(answer.content()));
+            }
+            catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+                connection.markBroken();
+                throw new IOException("Worker %s sent a malformed FILE_STATUS for %s: %s".formatted(connection.worker().id(), path, e.getMessage()), e);
+            }
+            finally {
+                answer.content().release();
+            }
+        }, true);
+    }
+
+    private static boolean answersStatus(WorkerAddress worker) {
+        return worker.dataProtocol() >= TransferProtocol.STATUS_SINCE;
     }
 
     /**

@@ -22,7 +22,11 @@ import static java.util.Objects.requireNonNull;
  * connection the worker is closing would fail and make the client suspect a healthy worker.
  */
 public final class DataConnectionPool implements AutoCloseable {
-    private static final int MAX_IDLE_PER_WORKER = 8;
+    /**
+     * Enough for every thread of an engine process (task slots, split threads) calling one worker at once:
+     * a connection closed on release costs a TLS handshake on the next call.
+     */
+    private static final int MAX_IDLE_PER_WORKER = 32;
 
     private final Bootstrap bootstrap;
     private final Optional<TlsContexts> tls;

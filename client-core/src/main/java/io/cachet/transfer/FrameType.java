@@ -10,11 +10,18 @@ public enum FrameType {
     WRITE_DATA(3),
     /** Client: commit the file. Answered by OK once it is in place, or ERROR. */
     WRITE_CLOSE(4),
+    /**
+     * Client: path. Answered by one FILE_STATUS, or an ERROR. Only workers that advertise data protocol
+     * {@link TransferProtocol#STATUS_SINCE} or later know it; older ones answer status over gRPC alone.
+     */
+    STATUS(5),
     DATA(10),
     END(11),
     OK(12),
     /** Error code and message. */
-    ERROR(13);
+    ERROR(13),
+    /** Path, length, directory flag, modification time (ms since the epoch). */
+    FILE_STATUS(14);
 
     private final byte wireValue;
 

@@ -17,7 +17,10 @@ import java.nio.charset.StandardCharsets;
  */
 public final class TransferProtocol {
     public static final byte[] MAGIC = {'C', 'A', 'C', 'H', 'E', 'T'};
-    public static final short VERSION = 1;
+    /** The data protocol this build speaks; workers advertise it in the membership, so clients know what they may send. */
+    public static final short VERSION = 2;
+    /** The first version whose workers answer STATUS frames. */
+    public static final short STATUS_SINCE = 2;
     public static final int PREFACE_LENGTH = MAGIC.length + 2;
     /** The first byte of every TLS handshake record. */
     public static final byte TLS_HANDSHAKE_RECORD = 0x16;
@@ -95,6 +98,21 @@ public final class TransferProtocol {
         payload.writeLong(offset);
         payload.writeLong(length);
         return frame(allocator, FrameType.READ, payload);
+    }
+
+    public static ByteBuf status(ByteBufAllocator allocator, String path) {
+        ByteBuf payload = allocator.buffer();
+        writeString(payload, path);
+        return frame(allocator, FrameType.STATUS, payload);
+    }
+
+    public static ByteBuf fileStatus(ByteBufAllocator allocator, String path, long length, boolean directory, long modificationTimeMillis) {
+        ByteBuf payload = allocator.buffer();
+        writeString(payload, path);
+        payload.writeLong(length);
+        payload.writeBoolean(directory);
+        payload.writeLong(modificationTimeMillis);
+        return frame(allocator, FrameType.FILE_STATUS, payload);
     }
 
     public static ByteBuf writeOpen(ByteBufAllocator allocator, String path, boolean overwrite, boolean createParents) {

@@ -1,5 +1,6 @@
 package io.cachet.routing;
 
+import io.cachet.transfer.TransferProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -66,6 +67,6 @@ class HashRingTest {
     }
 
     private static List<WorkerAddress> workers(int count) {
-        return IntStream.range(0, count).mapToObj(i -> new WorkerAddress("worker-" + i, "127.0.0." + (i + 1), 1000 + i, 2000 + i, "dc1", "rack1", false)).toList();
+        return IntStream.range(0, count).mapToObj(i -> new WorkerAddress("worker-" + i, "127.0.0." + (i + 1), 1000 + i, 2000 + i, "dc1", "rack1", false, TransferProtocol.VERSION)).toList();
     }
 }

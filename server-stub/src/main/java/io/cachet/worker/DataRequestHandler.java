@@ -1,5 +1,6 @@
 package io.cachet.worker;
 
+import io.cachet.client.FileStatus;
 import io.cachet.conf.FileTransferMode;
 import io.cachet.rpc.ErrorCode;
 import io.cachet.transfer.FrameType;
@@ -33,13 +34,13 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Serves one data connection: range reads as a stream of page-sized DATA frames (written only while
- * the socket can take them), and writes into a temporary file that is renamed into place on
+ * Serves one data connection: file status, range reads as a stream of page-sized DATA frames (written
+ * only while the socket can take them), and writes into a temporary file that is renamed into place on
  * WRITE_CLOSE and deleted if the connection ends first.
  *
- * <p>It runs on the connection's event loop. A small read whose pages are all cached, on a worker whose
- * file status is local, is answered there at once: a positioned read then costs no hop to another thread
- * and back. Everything that may block (the under-file-system, writes, pages to fill, large pages to map)
+ * <p>It runs on the connection's event loop. On a worker whose file status is local, a status, and a
+ * small read whose pages are all cached, are answered there at once: they then cost no hop to another
+ * thread and back. Everything that may block (the under-file-system, writes, pages to fill, large pages to map)
  * runs on one executor of the blocking group, picked per connection, so a connection's requests stay
  * in order; the fields marked so are only touched there.
  */
@@ -195,7 +196,7 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         busy(true);
         try {
             FrameType type = FrameType.fromWire(frame.readByte());
-            if ((type == FrameType.READ || type == FrameType.WRITE_OPEN) && inFlight.draining()) {
+            if ((type == FrameType.READ || type == FrameType.STATUS || type == FrameType.WRITE_OPEN) && inFlight.draining()) {
                 // Stopping: no answer, so the client tries again, on this worker's successor or after its restart.
                 context.close();
                 return;
@@ -207,6 +208,16 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
                     long length = frame.readLong();
                     if (handedOff > 0 || blockingBusy || !answerFromCache(context, path, offset, length)) {
                         onBlocking(context, () -> startRead(context, path, offset, length));
+                    }
+                }
+                case STATUS -> {
+                    String path = TransferProtocol.readString(frame);
+                    if (handedOff > 0 || blockingBusy || !ufs.localStatus()) {
+                        onBlocking(context, () -> statusWhenIdle(context, path));
+                    }
+                    else {
+                        // A few local system calls: cheaper here than a hop to the blocking executor and back.
+                        answerStatus(context, path);
                     }
                 }
                 case WRITE_OPEN -> {
@@ -272,6 +283,26 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         log.debug("Data connection {} failed: {}", context.channel().remoteAddress(), cause.toString());
         releaseBlockingState("the connection failed: " + cause.getMessage());
         context.close();
+    }
+
+    // ---- status
+
+    private void statusWhenIdle(ChannelHandlerContext context, String path) {
+        if (reading != null || writing != null) {
+            protocolError(context, "a request is already in progress on this connection");
+            return;
+        }
+        answerStatus(context, path);
+    }
+
+    private void answerStatus(ChannelHandlerContext context, String path) {
+        try {
+            FileStatus status = ufs.status(path);
+            context.writeAndFlush(TransferProtocol.fileStatus(context.alloc(), status.path(), status.length(), status.directory(), status.modificationTime()));
+        }
+        catch (IOException e) {
+            sendError(context, e);
+        }
     }
 
     // ---- reads

@@ -25,6 +25,7 @@ import io.cachet.server.PeerChannels;
 import io.cachet.tls.TlsContexts;
 import io.cachet.tls.TlsMaterialWatcher;
 import io.cachet.tls.TlsSettings;
+import io.cachet.transfer.TransferProtocol;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -145,6 +146,7 @@ public final class WorkerServer implements AutoCloseable {
                     .setCapacityBytes(config.get(CachetKeys.WORKER_CACHE_SIZE))
                     .setTls(policy.dataInbound().acceptsTls())
                     .setStartedMillis(System.currentTimeMillis())
+                    .setDataProtocol(TransferProtocol.VERSION)
                     .build();
             NodeMetrics metrics = new NodeMetrics(Clock.systemUTC())
                     .connections(connections)

@@ -1,6 +1,7 @@
 package io.cachet.cluster;
 
 import io.cachet.client.CachetClient;
+import io.cachet.client.FileStatus;
 import io.cachet.minicluster.MiniCluster;
 import io.cachet.tls.TestPki;
 import io.cachet.worker.WorkerServer;
@@ -41,11 +42,14 @@ class SharedPortTest {
 
         Map<String, String> plaintext = new HashMap<>(Map.of("cachet.coordinator.address", "localhost:" + cluster.coordinatorPort()));
         try (CachetClient client = CachetClient.connect(TestPki.config(plaintext))) {
+            // Bytes and status on the data port, a listing on the RPC port.
             ClusterFiles.write(client, "/shared/plain.bin", 70_000);
             assertThat(ClusterFiles.read(client, "/shared/plain.bin")).isEqualTo(ClusterFiles.content("/shared/plain.bin", 70_000));
+            assertThat(client.list("/shared")).extracting(FileStatus::path).contains("/shared/plain.bin");
         }
         try (CachetClient client = CachetClient.connect(TestPki.config(clusters.trustingClientSettings(cluster)))) {
             assertThat(ClusterFiles.read(client, "/shared/plain.bin")).isEqualTo(ClusterFiles.content("/shared/plain.bin", 70_000));
+            assertThat(client.list("/shared")).extracting(FileStatus::path).contains("/shared/plain.bin");
         }
 
         assertThat(worker.connections().plaintextConnections()).as("plaintext on the worker's ports").isGreaterThanOrEqualTo(plainBefore + 2);

@@ -26,6 +26,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -115,6 +116,58 @@ class DataRequestHandlerTest {
         send(channel, TransferProtocol.writeOpen(ALLOCATOR, "/file", true, false));
 
         assertProtocolErrorCloses(channel, send(channel, TransferProtocol.read(ALLOCATOR, "/file", 0, 100)), "a request is already in progress on this connection");
+
+        assertThat(Files.readAllBytes(root.resolve("file"))).isEqualTo(old);
+        assertThat(temporaryFiles()).isEmpty();
+    }
+
+    @Test
+    void aStatusIsAnsweredOnTheEventLoopWithTheFilesLengthKindAndTime() throws IOException {
+        write("/data/file", 10_000);
+        Files.setLastModifiedTime(root.resolve("data/file"), FileTime.fromMillis(1_700_000_000_123L));
+        EventExecutorGroup stopped = new DefaultEventExecutorGroup(1);
+        stopped.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        EmbeddedChannel channel = connection(FileTransferMode.MAPPED, stopped);
+
+        List<Frame> file = send(channel, TransferProtocol.status(ALLOCATOR, "/data/file"));
+        assertThat(file).as("answered with no executor to hand off to").extracting(Frame::type).containsExactly(FrameType.FILE_STATUS);
+        ByteBuf payload = Unpooled.wrappedBuffer(file.get(0).payload());
+        assertThat(TransferProtocol.readString(payload)).isEqualTo("/data/file");
+        assertThat(payload.readLong()).isEqualTo(10_000);
+        assertThat(payload.readBoolean()).as("directory").isFalse();
+        assertThat(payload.readLong()).isEqualTo(1_700_000_000_123L);
+        assertThat(payload.isReadable()).isFalse();
+
+        ByteBuf directoryPayload = Unpooled.wrappedBuffer(send(channel, TransferProtocol.status(ALLOCATOR, "/data")).get(0).payload());
+        assertThat(TransferProtocol.readString(directoryPayload)).isEqualTo("/data");
+        assertThat(directoryPayload.readLong()).isZero();
+        assertThat(directoryPayload.readBoolean()).as("directory").isTrue();
+
+        assertThat(inFlight.running()).isZero();
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void statusErrorsAreAnsweredAndTheConnectionStaysUsable() throws IOException {
+        write("/file", 100);
+        EmbeddedChannel channel = connection(FileTransferMode.MAPPED);
+
+        assertError(send(channel, TransferProtocol.status(ALLOCATOR, "/missing")), ErrorCode.FILE_NOT_FOUND, "/missing does not exist");
+        assertError(send(channel, TransferProtocol.status(ALLOCATOR, "/../etc/passwd")), ErrorCode.PATH_REFUSED, "'..' segments are not allowed");
+        assertError(send(channel, TransferProtocol.status(ALLOCATOR, "/file/under")), ErrorCode.FILE_NOT_FOUND, "/file/under does not exist");
+
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(send(channel, TransferProtocol.status(ALLOCATOR, "/file"))).extracting(Frame::type).containsExactly(FrameType.FILE_STATUS);
+    }
+
+    @Test
+    void aStatusDuringAWriteIsAProtocolErrorAndAbandonsTheWrite() throws IOException {
+        byte[] old = write("/file", 100);
+        EmbeddedChannel channel = connection(FileTransferMode.MAPPED);
+        send(channel, TransferProtocol.writeOpen(ALLOCATOR, "/file", true, false));
+        send(channel, writeData("half of a new file"));
+
+        assertProtocolErrorCloses(channel, send(channel, TransferProtocol.status(ALLOCATOR, "/file")), "a request is already in progress on this connection");
 
         assertThat(Files.readAllBytes(root.resolve("file"))).isEqualTo(old);
         assertThat(temporaryFiles()).isEmpty();
@@ -239,6 +292,10 @@ class DataRequestHandlerTest {
 
         assertThat(send(channel, TransferProtocol.read(ALLOCATOR, "/file", 0, 100))).isEmpty();
         assertThat(channel.isOpen()).isFalse();
+
+        EmbeddedChannel status = connection(FileTransferMode.MAPPED);
+        assertThat(send(status, TransferProtocol.status(ALLOCATOR, "/file"))).isEmpty();
+        assertThat(status.isOpen()).isFalse();
 
         EmbeddedChannel writer = connection(FileTransferMode.MAPPED);
         assertThat(send(writer, TransferProtocol.writeOpen(ALLOCATOR, "/new", false, false))).isEmpty();

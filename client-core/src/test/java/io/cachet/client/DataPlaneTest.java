@@ -1,0 +1,59 @@
+package io.cachet.client;
+
+import com.google.common.net.HostAndPort;
+import io.cachet.membership.MembershipSource;
+import io.cachet.routing.WorkerAddress;
+import io.cachet.rpc.proto.Membership;
+import io.cachet.rpc.proto.WorkerInfo;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DataPlaneTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    /** During a rolling upgrade: a worker of an earlier release does not know STATUS frames, and is asked over gRPC instead. */
+    @Test
+    void aWorkerThatDoesNotAdvertiseStatusFramesIsNeitherSentOneNorConnectedTo() throws IOException {
+        try (ServerSocketChannel dataPort = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            dataPort.configureBlocking(false);
+            WorkerInfo earlierRelease = WorkerInfo.newBuilder().setId("worker-0").setHost("127.0.0.1").setRpcPort(1)
+                    .setDataPort(((InetSocketAddress) dataPort.getLocalAddress()).getPort()).setDc("dc1").setRack("rack1").build();
+            assertThat(WorkerAddress.from(earlierRelease).dataProtocol()).as("a worker that does not say").isZero();
+            ClientMetrics metrics = new ClientMetrics();
+            try (WorkerRouter router = new WorkerRouter(new FixedMembership(earlierRelease), HostAndPort.fromParts("127.0.0.1", 1), new RpcFailures(Optional.empty(), metrics),
+                    new RetryPolicy(TIMEOUT), TIMEOUT, 16, metrics, id -> {});
+                    DataPlane data = new DataPlane(router, Optional.empty(), metrics, TIMEOUT, TIMEOUT, TIMEOUT)) {
+                router.start(Duration.ofMinutes(10));
+
+                assertThat(data.status("/file", router.attempts())).as("left to gRPC").isEmpty();
+
+                // A connection the client opened would be complete, and waiting here, before status returned.
+                assertThat(dataPort.accept()).as("no data connection was opened").isNull();
+                assertThat(metrics.retries()).isZero();
+            }
+        }
+    }
+
+    private record FixedMembership(WorkerInfo worker) implements MembershipSource {
+        @Override
+        public Membership fetch() {
+            return Membership.newBuilder().setVersion(1).setSettled(true).addWorkers(worker).build();
+        }
+
+        @Override
+        public String describe() {
+            return "a fixed list";
+        }
+
+        @Override
+        public void close() {}
+    }
+}
