@@ -21,6 +21,9 @@ final class OpenVersions implements Closeable {
      * Reads from {@code position} of {@code file} until {@code into} is full or the file ends, through the
      * file already open when it is of this version. Fails when the file is no longer that version after
      * the read: its bytes may belong to neither version, and must not be served or cached as this one.
+     * (For HDFS, checking that the stream reads the blocks the file had at open would spare the NameNode
+     * call, but not catch a truncate and append in place: a DataNode serves a block's newer bytes to a
+     * stream that asks for its older generation.)
      */
     void read(FileVersion file, long position, ByteBuffer into) throws IOException {
         try {

@@ -62,6 +62,8 @@ final class UfsRoot implements UnderFileSystem {
     private static final Path HERE = Path.of(".");
 
     private final Path root;
+    /** Held open while the worker runs: every walk starts here, which spares each status and read an open and a close of the root. */
+    private final SecureDirectoryStream<Path> walkRoot;
     private final String workerId;
     private final PathRefusals refusals = new PathRefusals(UfsRoot.class);
     /** Non-overwriting commits check and rename under this lock, so two creators on this worker cannot both win. */
@@ -69,8 +71,9 @@ final class UfsRoot implements UnderFileSystem {
     /** This worker's writes set up its staging folder one at a time (see openStaging). */
     private final Object stagingLock = new Object();
 
-    private UfsRoot(Path root, String workerId) {
+    private UfsRoot(Path root, SecureDirectoryStream<Path> walkRoot, String workerId) {
         this.root = root;
+        this.walkRoot = walkRoot;
         this.workerId = workerId;
     }
 
@@ -80,14 +83,14 @@ final class UfsRoot implements UnderFileSystem {
         if (!Files.isDirectory(directory)) {
             throw new FileNotFoundException("Under-file-system root %s is not a directory. Fix: create it, or point %s at one".formatted(directory, CachetKeys.WORKER_UFS_ROOT.name()));
         }
-        UfsRoot ufs = new UfsRoot(directory.toRealPath(), workerId);
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(ufs.root)) {
-            if (!(stream instanceof SecureDirectoryStream)) {
-                throw new IOException(("Under-file-system root %s is on a file system without race-free directory access (SecureDirectoryStream), "
-                        + "so paths could be led out of it. Fix: put the root on a local Linux file system").formatted(ufs.root));
-            }
+        Path real = directory.toRealPath();
+        DirectoryStream<Path> stream = Files.newDirectoryStream(real);
+        if (!(stream instanceof SecureDirectoryStream<Path> secure)) {
+            stream.close();
+            throw new IOException(("Under-file-system root %s is on a file system without race-free directory access (SecureDirectoryStream), "
+                    + "so paths could be led out of it. Fix: put the root on a local Linux file system").formatted(real));
         }
-        return ufs;
+        return new UfsRoot(real, secure, workerId);
     }
 
     @Override
@@ -517,7 +520,7 @@ final class UfsRoot implements UnderFileSystem {
 
     @Override
     public void close() {
-        // nothing is held between calls
+        closeQuietly(walkRoot);
     }
 
     // ---- walking
@@ -557,7 +560,7 @@ final class UfsRoot implements UnderFileSystem {
 
         @Override
         public void close() {
-            closeQuietly(parent);
+            release(parent);
         }
     }
 
@@ -579,7 +582,7 @@ final class UfsRoot implements UnderFileSystem {
     private Entry locate(String clientPath, boolean followLast) throws IOException {
         Deque<String> pending = new ArrayDeque<>(names(clientPath));
         List<String> walked = new ArrayList<>();
-        SecureDirectoryStream<Path> directory = openRoot();
+        SecureDirectoryStream<Path> directory = walkRoot;
         int hops = 0;
         try {
             if (pending.isEmpty()) {
@@ -600,8 +603,8 @@ final class UfsRoot implements UnderFileSystem {
                     for (int i = target.size() - 1; i >= 0; i--) {
                         pending.addFirst(target.get(i));
                     }
-                    closeQuietly(directory);
-                    directory = openRoot();
+                    release(directory);
+                    directory = walkRoot;
                     walked.clear();
                     continue;
                 }
@@ -628,14 +631,14 @@ final class UfsRoot implements UnderFileSystem {
                     pending.addFirst(name);
                     continue;
                 }
-                closeQuietly(directory);
+                release(directory);
                 directory = next;
                 walked.add(name);
             }
         }
         finally {
             if (directory != null) {
-                closeQuietly(directory);
+                release(directory);
             }
         }
     }
@@ -689,6 +692,14 @@ final class UfsRoot implements UnderFileSystem {
         return ClientPath.parse(clientPath, refusals).names();
     }
 
+    /** Closes a directory a walk opened; the root it starts from stays open. */
+    private void release(SecureDirectoryStream<Path> directory) {
+        if (directory != walkRoot) {
+            closeQuietly(directory);
+        }
+    }
+
+    /** The root opened afresh, for listings (a directory stream is iterated once) and the rarer operations. */
     private SecureDirectoryStream<Path> openRoot() throws IOException {
         // The root was resolved to its real path at start; nothing below it is resolved by the kernel.
         return (SecureDirectoryStream<Path>) Files.newDirectoryStream(root);

@@ -67,6 +67,7 @@ class DataRequestHandlerTest {
     @AfterEach
     void closeChannels() {
         channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        ufs.close();
     }
 
     @ParameterizedTest

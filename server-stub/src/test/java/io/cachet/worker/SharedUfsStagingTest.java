@@ -42,6 +42,7 @@ class SharedUfsStagingTest {
                 try (var files = Files.list(root)) {
                     assertThat(files.filter(file -> file.getFileName().toString().startsWith("file-of-"))).as("round %d", round).hasSize(2);
                 }
+                roots.forEach(UfsRoot::close);
             }
         }
         finally {
@@ -72,6 +73,7 @@ class SharedUfsStagingTest {
                 try (var files = Files.list(root)) {
                     assertThat(files.filter(file -> file.getFileName().toString().startsWith("file-"))).as("round %d", round).hasSize(4);
                 }
+                ufs.close();
             }
         }
         finally {
