@@ -180,7 +180,7 @@ public final class CachetClient implements AutoCloseable {
         metrics.operations.increment();
         DataConnection connection = data.call(normalized, candidate -> {
             candidate.send(TransferProtocol.writeOpen(ByteBufAllocator.DEFAULT, normalized, overwrite, createParents));
-            candidate.expect(data.frameTimeout(), normalized, FrameType.OK).content().release();
+            candidate.expectOne(data.frameTimeout(), normalized, FrameType.OK).content().release();
             return candidate;
         }, false);
         return new CachetOutputStream(data, metrics, normalized, connection);

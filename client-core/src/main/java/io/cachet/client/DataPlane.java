@@ -118,7 +118,7 @@ final class DataPlane implements AutoCloseable {
                 return Optional.empty();
             }
             connection.send(TransferProtocol.status(ByteBufAllocator.DEFAULT, path));
-            DataConnection.Frame answer = connection.expect(frameTimeout, path, FrameType.FILE_STATUS);
+            DataConnection.Frame answer = connection.expectOne(frameTimeout, path, FrameType.FILE_STATUS);
             try {
                 return Optional.of(FileStatus.read(answer.content()));
             }

@@ -168,6 +168,19 @@ public final class DataConnection implements AutoCloseable {
      * carrying the worker's file-system error, any other frame an error naming {@code path}.
      */
     public Frame expect(Duration timeout, String path, FrameType... accepted) throws IOException {
+        return expect(timeout, path, false, accepted);
+    }
+
+    /**
+     * {@link #expect} for a request answered by one frame (STATUS, WRITE_OPEN): a file-system error is then the
+     * whole answer, and the connection stays fit for the next request, so a missing file costs no new
+     * connection. After a protocol error the worker closes it.
+     */
+    public Frame expectOne(Duration timeout, String path, FrameType accepted) throws IOException {
+        return expect(timeout, path, true, accepted);
+    }
+
+    private Frame expect(Duration timeout, String path, boolean errorIsTheAnswer, FrameType... accepted) throws IOException {
         Frame frame = next(timeout);
         for (FrameType type : accepted) {
             if (frame.type() == type) {
@@ -175,11 +188,21 @@ public final class DataConnection implements AutoCloseable {
             }
         }
         try {
-            broken = true;
             if (frame.type() == FrameType.ERROR) {
-                ErrorCode code = ErrorCode.fromWire(frame.content().readByte());
-                throw new RemoteError(code.toException(TransferProtocol.readString(frame.content())));
+                ErrorCode code;
+                String message;
+                try {
+                    code = ErrorCode.fromWire(frame.content().readByte());
+                    message = TransferProtocol.readString(frame.content());
+                }
+                catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+                    broken = true;
+                    throw new IOException("Worker %s sent a malformed ERROR frame for %s: %s".formatted(worker.id(), path, e.getMessage()), e);
+                }
+                broken |= !errorIsTheAnswer || code == ErrorCode.PROTOCOL;
+                throw new RemoteError(code.toException(message));
             }
+            broken = true;
             throw new IOException("Worker %s sent %s where %s was expected for %s".formatted(worker.id(), frame.type(), Arrays.toString(accepted), path));
         }
         finally {

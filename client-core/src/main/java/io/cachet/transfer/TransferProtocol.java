@@ -11,16 +11,22 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The framed protocol for bulk page transfer. A connection starts with an 8-byte preface, "CACHET"
- * and a 16-bit version; its first byte (0x43) can never be mistaken for a TLS record (content types
+ * and a 16-bit framing version; its first byte (0x43) can never be mistaken for a TLS record (content types
  * 20-23) or an SSLv2 hello, so a listener can tell plaintext from TLS by the first byte. Then frames:
  * a 32-bit length (of what follows), a type byte, and the payload.
  */
 public final class TransferProtocol {
     public static final byte[] MAGIC = {'C', 'A', 'C', 'H', 'E', 'T'};
-    /** The data protocol this build speaks; workers advertise it in the membership, so clients know what they may send. */
-    public static final short VERSION = 2;
-    /** The first version whose workers answer STATUS frames. */
-    public static final short STATUS_SINCE = 2;
+    /**
+     * The preface's version: the framing (length, type, payload), which every release shares. A worker closes a
+     * connection of another framing version, so new frames never change it: workers announce them instead, with
+     * {@link #DATA_PROTOCOL} in the membership.
+     */
+    public static final short FRAMING_VERSION = 1;
+    /** The frames this build's workers answer, which they advertise in the membership: 1 reads and writes, 2 also STATUS. */
+    public static final int DATA_PROTOCOL = 2;
+    /** The first data protocol whose workers answer STATUS frames. */
+    public static final int STATUS_SINCE = 2;
     public static final int PREFACE_LENGTH = MAGIC.length + 2;
     /** The first byte of every TLS handshake record. */
     public static final byte TLS_HANDSHAKE_RECORD = 0x16;
@@ -41,7 +47,7 @@ public final class TransferProtocol {
     public static ByteBuf preface(ByteBufAllocator allocator) {
         ByteBuf preface = allocator.buffer(PREFACE_LENGTH);
         preface.writeBytes(MAGIC);
-        preface.writeShort(VERSION);
+        preface.writeShort(FRAMING_VERSION);
         return preface;
     }
 

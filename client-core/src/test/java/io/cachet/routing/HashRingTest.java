@@ -67,6 +67,6 @@ class HashRingTest {
     }
 
     private static List<WorkerAddress> workers(int count) {
-        return IntStream.range(0, count).mapToObj(i -> new WorkerAddress("worker-" + i, "127.0.0." + (i + 1), 1000 + i, 2000 + i, "dc1", "rack1", false, TransferProtocol.VERSION)).toList();
+        return IntStream.range(0, count).mapToObj(i -> new WorkerAddress("worker-" + i, "127.0.0." + (i + 1), 1000 + i, 2000 + i, "dc1", "rack1", false, TransferProtocol.DATA_PROTOCOL)).toList();
     }
 }

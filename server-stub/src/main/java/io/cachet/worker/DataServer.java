@@ -268,8 +268,8 @@ final class DataServer implements AutoCloseable {
             }
             short version = in.getShort(in.readerIndex() + TransferProtocol.MAGIC.length);
             in.skipBytes(TransferProtocol.PREFACE_LENGTH);
-            if (version != TransferProtocol.VERSION) {
-                log.warn("Data listener ({}): protocol version {} is not supported (this worker speaks {}), closed", peer, version, TransferProtocol.VERSION);
+            if (version != TransferProtocol.FRAMING_VERSION) {
+                log.warn("Data listener ({}): framing version {} is not supported (this worker speaks {}), closed", peer, version, TransferProtocol.FRAMING_VERSION);
                 context.close();
                 return;
             }

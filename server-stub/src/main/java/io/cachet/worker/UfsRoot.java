@@ -585,12 +585,13 @@ final class UfsRoot implements UnderFileSystem {
         SecureDirectoryStream<Path> directory = walkRoot;
         int hops = 0;
         try {
-            if (pending.isEmpty()) {
-                Entry rootEntry = new Entry(directory, HERE, "/");
-                directory = null;
-                return rootEntry;
-            }
             while (true) {
+                if (pending.isEmpty()) {
+                    // The root itself, asked for or reached through a link to it ("/l -> .").
+                    Entry rootEntry = new Entry(directory, HERE, "/");
+                    directory = null;
+                    return rootEntry;
+                }
                 String name = pending.removeFirst();
                 boolean last = pending.isEmpty();
                 Path entry = Path.of(name);

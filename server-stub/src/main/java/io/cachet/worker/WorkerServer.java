@@ -146,7 +146,7 @@ public final class WorkerServer implements AutoCloseable {
                     .setCapacityBytes(config.get(CachetKeys.WORKER_CACHE_SIZE))
                     .setTls(policy.dataInbound().acceptsTls())
                     .setStartedMillis(System.currentTimeMillis())
-                    .setDataProtocol(TransferProtocol.VERSION)
+                    .setDataProtocol(TransferProtocol.DATA_PROTOCOL)
                     .build();
             NodeMetrics metrics = new NodeMetrics(Clock.systemUTC())
                     .connections(connections)
@@ -355,6 +355,13 @@ public final class WorkerServer implements AutoCloseable {
         // After the data listener: no page is offered any more.
         pageStore.close();
         peerPages.close();
+        try {
+            // The under-file-system's root stays open until nothing runs on it.
+            rpcWork.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         closeQuietly(ufs);
         // Last: health answers "draining" for as long as the listeners finish their work.
         operations.ifPresent(MetricsServer::close);

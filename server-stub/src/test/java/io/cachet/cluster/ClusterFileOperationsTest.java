@@ -55,6 +55,28 @@ class ClusterFileOperationsTest {
             assertThat(cluster.coordinatorServer().connections().plaintextConnections()).isZero();
             assertThat(cluster.coordinatorServer().connections().tlsHandshakes()).isPositive();
         }
+
+        @Test
+        void aMissingFileOrAFileInTheWayIsAnsweredOnTheConnectionAlreadyOpen() throws IOException {
+            String present = "/kept/present.bin";
+            roundTrip(present, PAGE);
+            String owner = client.owner(present).id();
+            assertThat(client.status(present).length()).isEqualTo(PAGE);
+            long handshakes = client.metrics().tlsHandshakes();
+
+            int asked = 0;
+            for (int i = 0; asked < 10; i++) {
+                String missing = "/kept/missing-" + i;
+                if (client.owner(missing).id().equals(owner)) {
+                    assertThatThrownBy(() -> client.status(missing)).isInstanceOf(FileNotFoundException.class).hasMessageContaining(missing);
+                    asked++;
+                }
+            }
+            assertThatThrownBy(() -> client.create(present, false, false)).isInstanceOf(FileAlreadyExistsException.class);
+            assertThat(client.status(present).length()).isEqualTo(PAGE);
+
+            assertThat(client.metrics().tlsHandshakes()).as("no error answer cost a new connection").isEqualTo(handshakes);
+        }
     }
 
     @Nested

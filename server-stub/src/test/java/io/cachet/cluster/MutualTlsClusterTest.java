@@ -144,7 +144,7 @@ class MutualTlsClusterTest {
         long refusedBefore = worker.connections().refusedConnections();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
-            WorkerAddress address = new WorkerAddress(worker.id(), "localhost", worker.rpcPort(), worker.dataPort(), "dc1", "rack1", true, TransferProtocol.VERSION);
+            WorkerAddress address = new WorkerAddress(worker.id(), "localhost", worker.rpcPort(), worker.dataPort(), "dc1", "rack1", true, TransferProtocol.DATA_PROTOCOL);
             TlsContexts contexts = TlsContexts.load(TlsSettings.from(config(settings)));
             assertThatThrownBy(() -> {
                 try (DataConnection connection = DataConnection.open(new Bootstrap().group(group).channel(NioSocketChannel.class), address, Optional.of(contexts),

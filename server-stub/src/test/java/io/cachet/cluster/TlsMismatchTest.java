@@ -79,7 +79,7 @@ class TlsMismatchTest {
     @Test
     void dataPlaneMismatchesAreReportedBothWays() throws Exception {
         WorkerServer tlsWorker = tlsCluster.workerServer(0);
-        WorkerAddress tlsAddress = new WorkerAddress(tlsWorker.id(), "localhost", tlsWorker.rpcPort(), tlsWorker.dataPort(), "dc1", "rack1", true, TransferProtocol.VERSION);
+        WorkerAddress tlsAddress = new WorkerAddress(tlsWorker.id(), "localhost", tlsWorker.rpcPort(), tlsWorker.dataPort(), "dc1", "rack1", true, TransferProtocol.DATA_PROTOCOL);
         long refusedBefore = tlsWorker.connections().refusedConnections();
         try (DataConnection plaintext = DataConnection.open(bootstrap(), tlsAddress, Optional.empty(), Duration.ofSeconds(5))) {
             plaintext.send(TransferProtocol.read(ByteBufAllocator.DEFAULT, "/x", 0, 10));
@@ -90,7 +90,7 @@ class TlsMismatchTest {
         assertThat(tlsWorker.connections().refusedConnections()).isGreaterThan(refusedBefore);
 
         WorkerServer plainWorker = plainCluster.workerServer(0);
-        WorkerAddress plainAddress = new WorkerAddress(plainWorker.id(), "localhost", plainWorker.rpcPort(), plainWorker.dataPort(), "dc1", "rack1", false, TransferProtocol.VERSION);
+        WorkerAddress plainAddress = new WorkerAddress(plainWorker.id(), "localhost", plainWorker.rpcPort(), plainWorker.dataPort(), "dc1", "rack1", false, TransferProtocol.DATA_PROTOCOL);
         TlsContexts clientTls = TlsContexts.load(TlsSettings.from(config(clusters.pki().trustSettings())));
         assertThatThrownBy(() -> DataConnection.open(bootstrap(), plainAddress, Optional.of(clientTls), Duration.ofSeconds(5)))
                 .isInstanceOf(TlsHandshakeException.class)

@@ -162,6 +162,24 @@ class DataRequestHandlerTest {
     }
 
     @Test
+    void aLinkThatLeadsBackToTheRootIsTheRootDirectory() throws IOException {
+        Files.createDirectories(root.resolve("data"));
+        Files.createSymbolicLink(root.resolve("here"), Path.of("."));
+        Files.createSymbolicLink(root.resolve("data/up"), Path.of(".."));
+        EmbeddedChannel channel = connection(FileTransferMode.MAPPED);
+
+        for (String path : List.of("/here", "/data/up")) {
+            List<Frame> answer = send(channel, TransferProtocol.status(ALLOCATOR, path));
+            assertThat(answer).as(path).extracting(Frame::type).containsExactly(FrameType.FILE_STATUS);
+            ByteBuf payload = Unpooled.wrappedBuffer(answer.get(0).payload());
+            assertThat(TransferProtocol.readString(payload)).isEqualTo(path);
+            payload.readLong();
+            assertThat(payload.readBoolean()).as("%s is a directory", path).isTrue();
+        }
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
     void aStatusDuringAWriteIsAProtocolErrorAndAbandonsTheWrite() throws IOException {
         byte[] old = write("/file", 100);
         EmbeddedChannel channel = connection(FileTransferMode.MAPPED);
