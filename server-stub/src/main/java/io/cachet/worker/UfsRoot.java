@@ -3,6 +3,7 @@ package io.cachet.worker;
 import io.cachet.client.FileStatus;
 import io.cachet.conf.CachetKeys;
 import io.cachet.rpc.ErrorCode;
+import io.cachet.worker.OpenDirectories.Directory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,10 @@ import java.util.UUID;
  * one that leads out is refused. Listings never follow links: a link shows as what it points to
  * inside the root, and a link that leads out (or dangles) is left out.
  *
+ * <p>The root, and the directories walks pass through ({@link OpenDirectories}), stay open for the
+ * walks after them; a kept directory stands in for its name only while the name, looked at without
+ * following links, is still that directory.
+ *
  * <p>Writes go to {@code /.cachet-tmp-writes/<worker>/} first and are renamed into place relative to
  * the open target directory, so a reader sees the old file or the new one, never half of one, and no
  * temporary file can be read by name. A worker removes its own leftovers at start (a crash leaves
@@ -63,7 +68,9 @@ final class UfsRoot implements UnderFileSystem {
 
     private final Path root;
     /** Held open while the worker runs: every walk starts here, which spares each status and read an open and a close of the root. */
-    private final SecureDirectoryStream<Path> walkRoot;
+    private final Directory walkRoot;
+    /** The directories below it that walks pass through, kept open likewise. */
+    private final OpenDirectories directories = new OpenDirectories(OpenDirectories.MAX_KEPT);
     private final String workerId;
     private final PathRefusals refusals = new PathRefusals(UfsRoot.class);
     /** Non-overwriting commits check and rename under this lock, so two creators on this worker cannot both win. */
@@ -71,7 +78,7 @@ final class UfsRoot implements UnderFileSystem {
     /** This worker's writes set up its staging folder one at a time (see openStaging). */
     private final Object stagingLock = new Object();
 
-    private UfsRoot(Path root, SecureDirectoryStream<Path> walkRoot, String workerId) {
+    private UfsRoot(Path root, Directory walkRoot, String workerId) {
         this.root = root;
         this.walkRoot = walkRoot;
         this.workerId = workerId;
@@ -90,7 +97,7 @@ final class UfsRoot implements UnderFileSystem {
             throw new IOException(("Under-file-system root %s is on a file system without race-free directory access (SecureDirectoryStream), "
                     + "so paths could be led out of it. Fix: put the root on a local Linux file system").formatted(real));
         }
-        return new UfsRoot(real, secure, workerId);
+        return new UfsRoot(real, Directory.of(secure), workerId);
     }
 
     @Override
@@ -101,7 +108,7 @@ final class UfsRoot implements UnderFileSystem {
     @Override
     public FileStatus status(String clientPath) throws IOException {
         try (Entry entry = locateExisting(clientPath)) {
-            return status(clientPath, entry.attributes().orElseThrow(() -> notFound(clientPath)));
+            return status(clientPath, entry.attributesAsWalked().orElseThrow(() -> notFound(clientPath)));
         }
     }
 
@@ -127,14 +134,14 @@ final class UfsRoot implements UnderFileSystem {
     /** The attributes of the file (or directory) at {@code clientPath}, links inside the root followed. */
     private BasicFileAttributes attributes(String clientPath) throws IOException {
         try (Entry entry = locateExisting(clientPath)) {
-            return entry.attributes().orElseThrow(() -> notFound(clientPath));
+            return entry.attributesAsWalked().orElseThrow(() -> notFound(clientPath));
         }
     }
 
     @Override
     public List<FileStatus> list(String clientPath) throws IOException {
         try (Entry entry = locateExisting(clientPath)) {
-            BasicFileAttributes attributes = entry.attributes().orElseThrow(() -> notFound(clientPath));
+            BasicFileAttributes attributes = entry.attributesAsWalked().orElseThrow(() -> notFound(clientPath));
             if (!attributes.isDirectory()) {
                 return List.of(status(clientPath, attributes));
             }
@@ -520,7 +527,8 @@ final class UfsRoot implements UnderFileSystem {
 
     @Override
     public void close() {
-        closeQuietly(walkRoot);
+        directories.close();
+        walkRoot.release();
     }
 
     // ---- walking
@@ -531,15 +539,25 @@ final class UfsRoot implements UnderFileSystem {
      * {@code name} is ".".
      */
     private final class Entry implements Closeable {
+        /** Held by this entry until it is closed. */
+        private final Directory directory;
         final SecureDirectoryStream<Path> parent;
         final Path name;
         /** The path after links: the entry's place inside the root. */
         final String clientPath;
+        /** Its attributes as the walk that reached it read them; null when the walk did not read them. */
+        private final Optional<BasicFileAttributes> walked;
 
-        Entry(SecureDirectoryStream<Path> parent, Path name, String clientPath) {
-            this.parent = parent;
+        Entry(Directory directory, Path name, String clientPath) {
+            this(directory, name, clientPath, null);
+        }
+
+        private Entry(Directory directory, Path name, String clientPath, Optional<BasicFileAttributes> walked) {
+            this.directory = directory;
+            this.parent = directory.stream;
             this.name = name;
             this.clientPath = clientPath;
+            this.walked = walked;
         }
 
         boolean isRoot() {
@@ -554,13 +572,18 @@ final class UfsRoot implements UnderFileSystem {
             return UfsRoot.attributes(parent, name);
         }
 
+        /** As the walk read them a moment ago, for answers that need no fresher look; read now when it did not. */
+        Optional<BasicFileAttributes> attributesAsWalked() throws IOException {
+            return walked != null ? walked : attributes();
+        }
+
         SecureDirectoryStream<Path> openDirectory() throws IOException {
             return isRoot() ? openRoot() : parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
         }
 
         @Override
         public void close() {
-            release(parent);
+            directory.release();
         }
     }
 
@@ -582,7 +605,7 @@ final class UfsRoot implements UnderFileSystem {
     private Entry locate(String clientPath, boolean followLast) throws IOException {
         Deque<String> pending = new ArrayDeque<>(names(clientPath));
         List<String> walked = new ArrayList<>();
-        SecureDirectoryStream<Path> directory = walkRoot;
+        Directory directory = acquireRoot();
         int hops = 0;
         try {
             while (true) {
@@ -595,7 +618,7 @@ final class UfsRoot implements UnderFileSystem {
                 String name = pending.removeFirst();
                 boolean last = pending.isEmpty();
                 Path entry = Path.of(name);
-                Optional<BasicFileAttributes> attributes = attributes(directory, entry);
+                Optional<BasicFileAttributes> attributes = attributes(directory.stream, entry);
                 if (attributes.isPresent() && attributes.get().isSymbolicLink() && (!last || followLast)) {
                     if (++hops > MAX_LINK_HOPS) {
                         throw refusals.refuse(clientPath, "it goes through more than " + MAX_LINK_HOPS + " symbolic links");
@@ -604,25 +627,27 @@ final class UfsRoot implements UnderFileSystem {
                     for (int i = target.size() - 1; i >= 0; i--) {
                         pending.addFirst(target.get(i));
                     }
-                    release(directory);
-                    directory = walkRoot;
+                    directory.release();
+                    directory = null; // released: not again should the root be closed now
+                    directory = acquireRoot();
                     walked.clear();
                     continue;
                 }
+                String reached = "/" + String.join("/", walked) + (walked.isEmpty() ? "" : "/") + name;
                 if (last) {
-                    Entry found = new Entry(directory, entry, "/" + String.join("/", walked) + (walked.isEmpty() ? "" : "/") + name);
+                    Entry found = new Entry(directory, entry, reached, attributes);
                     directory = null;
                     return found;
                 }
                 if (attributes.isEmpty()) {
-                    throw new FileNotFoundException("File " + clientPath + " does not exist: " + "/" + String.join("/", walked) + (walked.isEmpty() ? "" : "/") + name + " is missing");
+                    throw new FileNotFoundException("File " + clientPath + " does not exist: " + reached + " is missing");
                 }
                 if (!attributes.get().isDirectory()) {
-                    throw new NotDirectoryException("Parent /" + String.join("/", walked) + (walked.isEmpty() ? "" : "/") + name + " of " + clientPath + " is a file, not a directory");
+                    throw new NotDirectoryException("Parent " + reached + " of " + clientPath + " is a file, not a directory");
                 }
-                SecureDirectoryStream<Path> next;
+                Directory next;
                 try {
-                    next = directory.newDirectoryStream(entry, LinkOption.NOFOLLOW_LINKS);
+                    next = directories.open(directory, entry, reached, attributes.get());
                 }
                 catch (FileSystemException e) {
                     // Replaced (by a link, say) since its attributes were read: look at it again.
@@ -632,14 +657,14 @@ final class UfsRoot implements UnderFileSystem {
                     pending.addFirst(name);
                     continue;
                 }
-                release(directory);
+                directory.release();
                 directory = next;
                 walked.add(name);
             }
         }
         finally {
             if (directory != null) {
-                release(directory);
+                directory.release();
             }
         }
     }
@@ -693,11 +718,12 @@ final class UfsRoot implements UnderFileSystem {
         return ClientPath.parse(clientPath, refusals).names();
     }
 
-    /** Closes a directory a walk opened; the root it starts from stays open. */
-    private void release(SecureDirectoryStream<Path> directory) {
-        if (directory != walkRoot) {
-            closeQuietly(directory);
+    /** The root every walk starts from, held by the caller until it releases it. */
+    private Directory acquireRoot() throws IOException {
+        if (!walkRoot.acquire()) {
+            throw new IOException("The under-file-system root " + root + " is closed: the worker is stopping");
         }
+        return walkRoot;
     }
 
     /** The root opened afresh, for listings (a directory stream is iterated once) and the rarer operations. */
@@ -727,16 +753,15 @@ final class UfsRoot implements UnderFileSystem {
     }
 
     private SecureDirectoryStream<Path> openStagingOnce() throws IOException {
-        try (Entry staging = new Entry(openRoot(), Path.of(STAGING), "/" + STAGING)) {
+        try (Entry staging = new Entry(Directory.of(openRoot()), Path.of(STAGING), "/" + STAGING)) {
             if (staging.attributes().isEmpty()) {
                 createDirectoryIn(staging);
             }
-            try (SecureDirectoryStream<Path> writes = staging.openDirectory()) {
-                Entry own = new Entry(writes, Path.of(workerId), "/" + STAGING + "/" + workerId);
+            try (Entry own = new Entry(Directory.of(staging.openDirectory()), Path.of(workerId), "/" + STAGING + "/" + workerId)) {
                 if (own.attributes().isEmpty()) {
                     createDirectoryIn(own);
                 }
-                return writes.newDirectoryStream(Path.of(workerId), LinkOption.NOFOLLOW_LINKS);
+                return own.parent.newDirectoryStream(own.name, LinkOption.NOFOLLOW_LINKS);
             }
         }
     }
