@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import static java.util.Objects.requireNonNull;
 
@@ -35,12 +36,12 @@ final class DataPlane implements AutoCloseable {
     private final EventLoopGroup group;
     private final DataConnectionPool connections;
 
-    DataPlane(WorkerRouter router, Optional<TlsContexts> tls, ClientMetrics metrics, Duration connectTimeout, Duration frameTimeout, Duration maxIdle) {
+    DataPlane(WorkerRouter router, Optional<TlsContexts> tls, ClientMetrics metrics, Duration connectTimeout, Duration frameTimeout, Duration maxIdle, int idlePerWorker) {
         this.router = requireNonNull(router, "router is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.frameTimeout = requireNonNull(frameTimeout, "frameTimeout is null");
         this.group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("cachet-client-data", true), NioIoHandler.newFactory());
-        this.connections = new DataConnectionPool(new Bootstrap().group(group).channel(NioSocketChannel.class), tls, connectTimeout, maxIdle,
+        this.connections = new DataConnectionPool(new Bootstrap().group(group).channel(NioSocketChannel.class), tls, connectTimeout, maxIdle, idlePerWorker,
                 worker -> tls.ifPresent(present -> metrics.tlsHandshakes.increment()));
     }
 
@@ -71,8 +72,16 @@ final class DataPlane implements AutoCloseable {
      * successful call; otherwise the caller keeps it and gives it back with {@link #release}.
      */
     <T> T call(String path, RetryPolicy.Attempts attempts, DataCall<T> call, boolean release) throws IOException {
+        return callOwner(path, attempts, worker -> true, null, call, release);
+    }
+
+    /** {@link #call}, or {@code unserved} as soon as an owner the call reaches fails {@code serves}: no connection is taken to it. */
+    private <T> T callOwner(String path, RetryPolicy.Attempts attempts, Predicate<WorkerAddress> serves, T unserved, DataCall<T> call, boolean release) throws IOException {
         while (true) {
             WorkerAddress worker = router.owner(path, attempts);
+            if (!serves.test(worker)) {
+                return unserved;
+            }
             DataConnection connection;
             try {
                 connection = connections.acquire(worker);
@@ -108,15 +117,7 @@ final class DataPlane implements AutoCloseable {
      * answers status over gRPC alone.
      */
     Optional<FileStatus> status(String path, RetryPolicy.Attempts attempts) throws IOException {
-        // Asked before a connection is taken, so such a worker is not connected to for nothing.
-        if (!answersStatus(router.owner(path, attempts))) {
-            return Optional.empty();
-        }
-        return call(path, attempts, connection -> {
-            if (!answersStatus(connection.worker())) {
-                // The owner changed since.
-                return Optional.empty();
-            }
+        return callOwner(path, attempts, DataPlane::answersStatus, Optional.empty(), connection -> {
             connection.send(TransferProtocol.status(ByteBufAllocator.DEFAULT, path));
             DataConnection.Frame answer = connection.expectOne(frameTimeout, path, FrameType.FILE_STATUS);
             try {
