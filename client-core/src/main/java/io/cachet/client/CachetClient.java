@@ -84,7 +84,8 @@ public final class CachetClient implements AutoCloseable {
                 .orElseGet(() -> new CoordinatorMembership(coordinator, coordinatorAddress, timeout));
         this.router = new WorkerRouter(membership, coordinatorAddress, failures, new RetryPolicy(config.get(CachetKeys.CLIENT_RETRY_BUDGET)),
                 config.get(CachetKeys.CLIENT_WORKER_SUSPICION), config.get(CachetKeys.ROUTING_VIRTUAL_NODES), metrics, this::forget);
-        this.data = new DataPlane(router, tls, metrics, timeout, config.get(CachetKeys.CLIENT_FRAME_TIMEOUT), config.get(CachetKeys.NETWORK_IDLE_TIMEOUT).dividedBy(2));
+        this.data = new DataPlane(router, tls, metrics, timeout, config.get(CachetKeys.CLIENT_FRAME_TIMEOUT), config.get(CachetKeys.NETWORK_IDLE_TIMEOUT).dividedBy(2),
+                config.get(CachetKeys.CLIENT_IDLE_CONNECTIONS));
     }
 
     /** Connects to the membership store ({@code cachet.membership.store}: the coordinator, or etcd) and loads the membership. */

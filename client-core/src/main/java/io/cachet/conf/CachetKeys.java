@@ -209,6 +209,9 @@ public final class CachetKeys {
             "how long a worker that did not answer is skipped, unless it registers again meanwhile");
     public static final ConfigKey<Duration> CLIENT_FRAME_TIMEOUT = ConfigKey.of("cachet.client.frame.timeout", DURATION_TYPE, Duration.ofMinutes(2),
             "how long a client waits for the next part of a read or write answer (a page read cold from slow storage)");
+    public static final ConfigKey<Integer> CLIENT_IDLE_CONNECTIONS = ConfigKey.of("cachet.client.idle.connections", POSITIVE_INT, 32,
+            "idle data connections a client keeps open to each worker: as many as its threads that call one worker at once, "
+                    + "or fewer to spare sockets on big clusters at the cost of a TLS handshake when more are needed");
     public static final ConfigKey<Integer> ROUTING_VIRTUAL_NODES = ConfigKey.of("cachet.routing.virtual.nodes", POSITIVE_INT, 256,
             "virtual nodes per worker on the hash ring");
 
@@ -228,7 +231,7 @@ public final class CachetKeys {
             TLS_CLIENT_PROTOCOLS, TLS_CIPHERS, TLS_CLIENT_NO_ENDPOINT_IDENTIFICATION, TLS_PROVIDER, TLS_RELOAD_INTERVAL, TLS_HANDSHAKE_TIMEOUT,
             NETWORK_IDLE_TIMEOUT, COORDINATOR_ADDRESS, MEMBERSHIP_STORE, ETCD_ENDPOINTS, ETCD_NAMESPACE, ETCD_TIMEOUT, ETCD_TLS_CA_PATH,
             ETCD_TLS_NO_ENDPOINT_IDENTIFICATION, CLIENT_RPC_TIMEOUT, CLIENT_MEMBERSHIP_REFRESH, CLIENT_READ_AHEAD, CLIENT_RETRY_BUDGET,
-            CLIENT_WORKER_SUSPICION, CLIENT_FRAME_TIMEOUT, ROUTING_VIRTUAL_NODES,
+            CLIENT_WORKER_SUSPICION, CLIENT_FRAME_TIMEOUT, CLIENT_IDLE_CONNECTIONS, ROUTING_VIRTUAL_NODES,
             SPARK_SHIP_TRUSTSTORE);
 
     private static final Map<String, ConfigKey<?>> ALL = Stream.of(CachetKeys.class.getFields())

@@ -17,31 +17,29 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Idle data connections per worker, so a client pays for a TCP connect and a TLS handshake once per
- * connection rather than once per read or write. A connection idle for {@code maxIdle} is not reused:
+ * connection rather than once per read or write; up to {@code maxIdlePerWorker} of them, enough for
+ * every thread of an engine process (task slots, split threads) calling one worker at once, since a
+ * connection closed on release costs a handshake on the next call. A connection idle for {@code maxIdle} is not reused:
  * workers close connections idle for {@code cachet.network.idle.timeout}, and a request sent into a
  * connection the worker is closing would fail and make the client suspect a healthy worker.
  */
 public final class DataConnectionPool implements AutoCloseable {
-    /**
-     * Enough for every thread of an engine process (task slots, split threads) calling one worker at once:
-     * a connection closed on release costs a TLS handshake on the next call.
-     */
-    private static final int MAX_IDLE_PER_WORKER = 32;
-
     private final Bootstrap bootstrap;
     private final Optional<TlsContexts> tls;
     private final Duration timeout;
     private final Consumer<WorkerAddress> onOpen;
     private final long maxIdleNanos;
+    private final int maxIdlePerWorker;
     private final Map<String, Deque<DataConnection>> idle = new HashMap<>();
     private boolean closed;
 
-    public DataConnectionPool(Bootstrap bootstrap, Optional<TlsContexts> tls, Duration timeout, Duration maxIdle, Consumer<WorkerAddress> onOpen) {
+    public DataConnectionPool(Bootstrap bootstrap, Optional<TlsContexts> tls, Duration timeout, Duration maxIdle, int maxIdlePerWorker, Consumer<WorkerAddress> onOpen) {
         this.bootstrap = requireNonNull(bootstrap, "bootstrap is null");
         this.tls = requireNonNull(tls, "tls is null");
         this.timeout = requireNonNull(timeout, "timeout is null");
         this.onOpen = requireNonNull(onOpen, "onOpen is null");
         this.maxIdleNanos = maxIdle.toNanos();
+        this.maxIdlePerWorker = maxIdlePerWorker;
     }
 
     public DataConnection acquire(WorkerAddress worker) throws IOException {
@@ -67,7 +65,7 @@ public final class DataConnectionPool implements AutoCloseable {
     public void release(DataConnection connection) {
         synchronized (this) {
             Deque<DataConnection> connections = idle.computeIfAbsent(connection.worker().id(), id -> new ArrayDeque<>());
-            if (!closed && connection.isReusable() && connections.size() < MAX_IDLE_PER_WORKER) {
+            if (!closed && connection.isReusable() && connections.size() < maxIdlePerWorker) {
                 connection.idleSince(System.nanoTime());
                 connections.addFirst(connection);
                 return;

@@ -22,6 +22,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,49 @@ class ClusterFileOperationsTest {
             assertThat(client.status(present).length()).isEqualTo(PAGE);
 
             assertThat(client.metrics().tlsHandshakes()).as("no error answer cost a new connection").isEqualTo(handshakes);
+        }
+
+        @Test
+        void aClientKeepsNoMoreIdleConnectionsToAWorkerThanItIsToldTo() throws IOException {
+            List<String> files = new ArrayList<>();
+            String owner = null;
+            for (int i = 0; files.size() < 3; i++) {
+                String file = "/idle/file-" + i;
+                if (owner == null || client.owner(file).id().equals(owner)) {
+                    owner = client.owner(file).id();
+                    roundTrip(file, PAGE);
+                    files.add(file);
+                }
+            }
+            Map<String, String> keepsOne = clusters.trustingClientSettings(cluster);
+            keepsOne.put(CachetKeys.CLIENT_IDLE_CONNECTIONS.name(), "1");
+            CachetClient sparing = clusters.client(keepsOne);
+            assertThat(handshakesToReadAtOnce(sparing, files)).as("three files read at once from one worker").isEqualTo(3);
+            assertThat(handshakesToReadAtOnce(sparing, files)).as("one connection was kept").isEqualTo(2);
+
+            CachetClient byDefault = clusters.client(clusters.trustingClientSettings(cluster));
+            assertThat(handshakesToReadAtOnce(byDefault, files)).isEqualTo(3);
+            assertThat(handshakesToReadAtOnce(byDefault, files)).as("all three were kept").isZero();
+        }
+
+        /** Opens every file and reads a byte of each, so each holds a connection, then reads them to the end. */
+        private long handshakesToReadAtOnce(CachetClient reader, List<String> files) throws IOException {
+            long before = reader.metrics().tlsHandshakes();
+            List<CachetInputStream> streams = new ArrayList<>();
+            try {
+                for (String file : files) {
+                    CachetInputStream in = reader.open(file);
+                    streams.add(in);
+                    assertThat(in.read()).isNotNegative();
+                }
+                for (CachetInputStream in : streams) {
+                    assertThat(in.readAllBytes()).hasSize(PAGE - 1);
+                }
+            }
+            finally {
+                streams.forEach(CachetInputStream::close);
+            }
+            return reader.metrics().tlsHandshakes() - before;
         }
     }
 
