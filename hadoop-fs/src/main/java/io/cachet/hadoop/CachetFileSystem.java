@@ -207,8 +207,12 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
     @Override
     public FileStatus getFileStatus(Path path) throws IOException {
         statistics.incrementReadOps(1);
+        Path qualified = makeQualified(path);
         try {
-            return toHadoop(client.status(pathOf(path)));
+            String asked = clientPath(qualified);
+            io.cachet.client.FileStatus status = client.status(asked);
+            // The path asked for, already qualified, unless the answer names another (parsing it again is a tenth of the call's CPU).
+            return status.path().equals(asked) ? toHadoop(status, qualified) : toHadoop(status);
         }
         catch (IOException e) {
             throw HadoopExceptions.translate(e);
@@ -286,14 +290,21 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
     }
 
     private String pathOf(Path path) {
-        Path qualified = makeQualified(path);
+        return clientPath(makeQualified(path));
+    }
+
+    private static String clientPath(Path qualified) {
         String pathPart = qualified.toUri().getPath();
         return pathPart.isEmpty() ? "/" : pathPart;
     }
 
     private FileStatus toHadoop(io.cachet.client.FileStatus status) {
+        return toHadoop(status, makeQualified(new Path(status.path())));
+    }
+
+    private FileStatus toHadoop(io.cachet.client.FileStatus status, Path qualified) {
         return new FileStatus(status.length(), status.directory(), 1, status.directory() ? 0 : blockSize, status.modificationTime(), status.modificationTime(),
-                status.directory() ? directoryPermission : filePermission, user, user, makeQualified(new Path(status.path())));
+                status.directory() ? directoryPermission : filePermission, user, user, qualified);
     }
 
 }
