@@ -12,6 +12,10 @@ public final class CachetPaths {
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("Cachet paths are absolute: " + path);
         }
+        if (!path.contains("//") && (path.length() == 1 || !path.endsWith("/"))) {
+            // Already normal, as nearly every path is: every status and read asks, twice.
+            return path;
+        }
         String collapsed = path.replaceAll("/+", "/");
         return collapsed.length() > 1 && collapsed.endsWith("/") ? collapsed.substring(0, collapsed.length() - 1) : collapsed;
     }
