@@ -30,6 +30,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -211,8 +212,8 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         try {
             String asked = clientPath(qualified);
             io.cachet.client.FileStatus status = client.status(asked);
-            // The path asked for, already qualified, unless the answer names another (parsing it again is a tenth of the call's CPU).
-            return status.path().equals(asked) ? toHadoop(status, qualified) : toHadoop(status);
+            // The path asked for, already qualified, when it is spelled as this file system's own (parsing it again is a tenth of the call's CPU).
+            return status.path().equals(asked) && isCanonical(qualified) ? toHadoop(status, qualified) : toHadoop(status);
         }
         catch (IOException e) {
             throw HadoopExceptions.translate(e);
@@ -293,7 +294,13 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         return clientPath(makeQualified(path));
     }
 
-    private static String clientPath(Path qualified) {
+    /** Whether {@code qualified} is what qualifying its path part would give: this file system's scheme and authority as spelled here, no fragment. */
+    private boolean isCanonical(Path qualified) {
+        URI uri = qualified.toUri();
+        return uri.getFragment() == null && Objects.equals(uri.getScheme(), getUri().getScheme()) && Objects.equals(uri.getAuthority(), getUri().getAuthority());
+    }
+
+        private static String clientPath(Path qualified) {
         String pathPart = qualified.toUri().getPath();
         return pathPart.isEmpty() ? "/" : pathPart;
     }

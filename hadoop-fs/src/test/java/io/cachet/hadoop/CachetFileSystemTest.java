@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import java.io.FileNotFoundException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -65,6 +67,23 @@ class CachetFileSystemTest {
             IOStatistics fsStatistics = ((CachetFileSystem) fs).getIOStatistics();
             assertThat(fsStatistics.counters().get("tls_handshakes")).isPositive();
             assertThat(fsStatistics.counters().get("bytes_read")).isGreaterThanOrEqualTo(100_000L);
+        }
+    }
+
+    @Test
+    void aStatusNamesItsPathAsAListingDoesHoweverThePathWasSpelled() throws Exception {
+        try (FileSystem fs = newFileSystem()) {
+            Path path = new Path("/fs-test/spelled/file.bin");
+            try (FSDataOutputStream out = fs.create(path, true)) {
+                out.write(new byte[10]);
+            }
+            Path listed = fs.listStatus(new Path("/fs-test/spelled"))[0].getPath();
+            fs.setWorkingDirectory(new Path("/fs-test"));
+            String upperCase = fs.getUri().toString().toUpperCase(Locale.ROOT) + "/fs-test/spelled/file.bin";
+            for (Path spelling : List.of(path, new Path("spelled/file.bin"), new Path("/fs-test//spelled/file.bin/"), new Path(upperCase),
+                    new Path(fs.getUri() + "/fs-test/spelled/file.bin"))) {
+                assertThat(fs.getFileStatus(spelling).getPath()).as(spelling.toString()).hasToString(listed.toString());
+            }
         }
     }
 

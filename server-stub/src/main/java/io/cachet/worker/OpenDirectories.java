@@ -32,6 +32,8 @@ final class OpenDirectories implements Closeable {
 
     private final Map<String, Directory> kept = new ConcurrentHashMap<>();
     private final int maxKept;
+    /** Set before closing: a walk still under way keeps nothing more. */
+    private volatile boolean closed;
 
     OpenDirectories(int maxKept) {
         this.maxKept = maxKept;
@@ -51,15 +53,29 @@ final class OpenDirectories implements Closeable {
             return directory;
         }
         Directory opened = Directory.open(parent, name);
-        if (identity != null && identity.equals(opened.identity) && opened.acquire()) {
+        if (!closed && identity != null && identity.equals(opened.identity) && opened.acquire()) {
             // Not kept when the name changed between the look and the open: used for this walk only, as opened.
+            opened.path = path;
             Directory replaced = kept.put(path, opened);
             if (replaced != null) {
                 replaced.release();
             }
+            if (closed) {
+                drop(opened);
+            }
             trim();
         }
         return opened;
+    }
+
+    /**
+     * Stops keeping {@code directory} (a walk through it failed: a stale handle on a network file system,
+     * say), so the next walk opens its name afresh. The caller's hold is its own to release.
+     */
+    void drop(Directory directory) {
+        if (directory.path != null && kept.remove(directory.path, directory)) {
+            directory.release();
+        }
     }
 
     /** How many are kept now. */
@@ -79,6 +95,7 @@ final class OpenDirectories implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
         for (String path : kept.keySet()) {
             Directory directory = kept.remove(path);
             if (directory != null) {
@@ -93,6 +110,8 @@ final class OpenDirectories implements Closeable {
         /** Device and inode, from the open directory itself. */
         final Object identity;
         private final AtomicInteger holders = new AtomicInteger(1);
+        /** Where it is kept; null while it is not. */
+        private volatile String path;
 
         private Directory(SecureDirectoryStream<Path> stream, Object identity) {
             this.stream = stream;
@@ -116,7 +135,7 @@ final class OpenDirectories implements Closeable {
 
         /** One more holder; false once it has been closed. */
         boolean acquire() {
-            return holders.getAndUpdate(count -> count == 0 ? 0 : count + 1) != 0;
+            return holders.getAndUpdate(count -> count <= 0 ? count : count + 1) > 0;
         }
 
         void release() {

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The under-file-system: a local directory shared by all workers, and nothing outside it.
@@ -71,6 +72,7 @@ final class UfsRoot implements UnderFileSystem {
     private final Directory walkRoot;
     /** The directories below it that walks pass through, kept open likewise. */
     private final OpenDirectories directories = new OpenDirectories(OpenDirectories.MAX_KEPT);
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final String workerId;
     private final PathRefusals refusals = new PathRefusals(UfsRoot.class);
     /** Non-overwriting commits check and rename under this lock, so two creators on this worker cannot both win. */
@@ -527,8 +529,10 @@ final class UfsRoot implements UnderFileSystem {
 
     @Override
     public void close() {
-        directories.close();
-        walkRoot.release();
+        if (closed.compareAndSet(false, true)) {
+            directories.close();
+            walkRoot.release();
+        }
     }
 
     // ---- walking
@@ -618,7 +622,14 @@ final class UfsRoot implements UnderFileSystem {
                 String name = pending.removeFirst();
                 boolean last = pending.isEmpty();
                 Path entry = Path.of(name);
-                Optional<BasicFileAttributes> attributes = attributes(directory.stream, entry);
+                Optional<BasicFileAttributes> attributes;
+                try {
+                    attributes = attributes(directory.stream, entry);
+                }
+                catch (IOException e) {
+                    directories.drop(directory);
+                    throw e;
+                }
                 if (attributes.isPresent() && attributes.get().isSymbolicLink() && (!last || followLast)) {
                     if (++hops > MAX_LINK_HOPS) {
                         throw refusals.refuse(clientPath, "it goes through more than " + MAX_LINK_HOPS + " symbolic links");

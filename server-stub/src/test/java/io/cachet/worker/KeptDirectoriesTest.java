@@ -125,6 +125,20 @@ class KeptDirectoriesTest {
     }
 
     @Test
+    void closingTwiceIsHarmlessAndAClosedRootAnswersWalksWithAnError() throws Exception {
+        write(root.resolve("d/f"), "file");
+        assertThat(ufs.status("/d/f").length()).isEqualTo(4);
+
+        ufs.close();
+        ufs.close();
+
+        assertThatThrownBy(() -> ufs.status("/d/f")).isInstanceOf(IOException.class).hasMessageContaining("closed");
+        assertThat(descriptorsUnder(root)).isZero();
+        ufs = UfsRoot.of(root.toString(), "worker-under-test");
+        assertThat(ufs.status("/d/f").length()).isEqualTo(4);
+    }
+
+    @Test
     void concurrentWalksThroughMoreDirectoriesThanAreKeptAllSeeTheirFiles() throws Exception {
         int directories = 2 * OpenDirectories.MAX_KEPT;
         for (int i = 0; i < directories; i++) {
