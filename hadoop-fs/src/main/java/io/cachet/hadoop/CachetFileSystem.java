@@ -300,7 +300,7 @@ public class CachetFileSystem extends FileSystem implements IOStatisticsSource {
         return uri.getFragment() == null && Objects.equals(uri.getScheme(), getUri().getScheme()) && Objects.equals(uri.getAuthority(), getUri().getAuthority());
     }
 
-        private static String clientPath(Path qualified) {
+    private static String clientPath(Path qualified) {
         String pathPart = qualified.toUri().getPath();
         return pathPart.isEmpty() ? "/" : pathPart;
     }
