@@ -457,6 +457,16 @@ final class DataRequestHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             FileChannel channel = FileChannel.open(cached.get(), StandardOpenOption.READ);
+            long size = channel.size();
+            if (size < (long) within + count) {
+                // Damaged: a crash after the page file was renamed into place but before its bytes reached the disk
+                // leaves it short or empty. Not an error for the reader: the page is read again and stored anew.
+                channel.close();
+                cache.discard(file.key(), pageIndex);
+                log.warn("Cached page {} of {} had {} bytes, fewer than the {} asked for: dropped, read again from the under-file-system",
+                        pageIndex, file.path(), size, (long) within + count);
+                return Optional.empty();
+            }
             if (transfer == FileTransferMode.TRANSFER) {
                 // Zero copy: the kernel sends the page file's bytes straight to the socket.
                 return Optional.of(new DefaultFileRegion(channel, within, count));

@@ -106,6 +106,19 @@ final class PageCache {
         return removed.size();
     }
 
+    /** Drops one page whose file turned out damaged, so that it is read again and stored anew. */
+    void discard(String fileKey, long pageIndex) {
+        String name = name(fileKey, pageIndex);
+        synchronized (this) {
+            Long size = pages.remove(name);
+            if (size == null) {
+                return;
+            }
+            cachedBytes -= size;
+        }
+        delete(List.of(name));
+    }
+
     /** Keeps a page read from the under-file-system; evicts the least recently used pages beyond capacity. */
     void store(String fileKey, long pageIndex, ByteBuffer content) {
         if (content.remaining() > capacity) {

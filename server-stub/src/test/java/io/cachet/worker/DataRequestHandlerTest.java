@@ -33,6 +33,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -88,6 +89,33 @@ class DataRequestHandlerTest {
         assertThat(counters.ufsPagesRead.sum()).as("the second pass came from the cache").isEqualTo(3);
         assertThat(counters.bytesRead.sum()).isEqualTo(16_000);
         assertThat(inFlight.running()).isZero();
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileTransferMode.class, names = {"TRANSFER", "MAPPED"})
+    void aCachedPageFileLeftEmptyByACrashIsReadAgainFromTheUfs(FileTransferMode transfer) throws IOException {
+        byte[] content = write("/data/file", 10_000);
+        EmbeddedChannel channel = connection(transfer);
+        assertThat(data(send(channel, TransferProtocol.read(ALLOCATOR, "/data/file", 0, 10_000)))).isEqualTo(content);
+        assertThat(counters.ufsPagesRead.sum()).isEqualTo(3);
+
+        // Renamed into place, but its bytes never reached the disk.
+        List<Path> pageFiles;
+        try (Stream<Path> files = Files.walk(directory.resolve("pages"))) {
+            pageFiles = files.filter(Files::isRegularFile).toList();
+        }
+        assertThat(pageFiles).hasSize(3);
+        for (Path page : pageFiles) {
+            Files.write(page, new byte[0]);
+        }
+
+        for (String pass : List.of("damaged", "stored anew")) {
+            List<Frame> answer = send(channel, TransferProtocol.read(ALLOCATOR, "/data/file", 0, 10_000));
+            assertThat(answer).as(pass).extracting(Frame::type).doesNotContain(FrameType.ERROR);
+            assertThat(data(answer)).as(pass).isEqualTo(content);
+        }
+        assertThat(counters.ufsPagesRead.sum()).as("read again once").isEqualTo(6);
         assertThat(channel.isOpen()).isTrue();
     }
 
