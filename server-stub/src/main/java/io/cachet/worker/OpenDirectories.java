@@ -78,11 +78,6 @@ final class OpenDirectories implements Closeable {
         }
     }
 
-    /** How many are kept now. */
-    int size() {
-        return kept.size();
-    }
-
     private void trim() {
         Iterator<Map.Entry<String, Directory>> entries = kept.entrySet().iterator();
         while (kept.size() > maxKept && entries.hasNext()) {

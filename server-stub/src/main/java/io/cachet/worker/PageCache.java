@@ -95,9 +95,7 @@ final class PageCache {
         synchronized (this) {
             for (long index = 0; index < pageCount; index++) {
                 String name = name(fileKey, index);
-                Long size = pages.remove(name);
-                if (size != null) {
-                    cachedBytes -= size;
+                if (unindex(name)) {
                     removed.add(name);
                 }
             }
@@ -109,14 +107,23 @@ final class PageCache {
     /** Drops one page whose file turned out damaged, so that it is read again and stored anew. */
     void discard(String fileKey, long pageIndex) {
         String name = name(fileKey, pageIndex);
+        boolean removed;
         synchronized (this) {
-            Long size = pages.remove(name);
-            if (size == null) {
-                return;
-            }
-            cachedBytes -= size;
+            removed = unindex(name);
         }
-        delete(List.of(name));
+        if (removed) {
+            delete(List.of(name));
+        }
+    }
+
+    /** Takes a page out of the index, under the lock; the caller deletes its file. */
+    private boolean unindex(String name) {
+        Long size = pages.remove(name);
+        if (size == null) {
+            return false;
+        }
+        cachedBytes -= size;
+        return true;
     }
 
     /** Keeps a page read from the under-file-system; evicts the least recently used pages beyond capacity. */
